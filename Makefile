@@ -1,0 +1,36 @@
+# paysync: `make demo` shows it working, `make test` proves it. Both install what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+BENCH_SCALE ?= full
+
+.PHONY: install test demo lint bench clean
+
+install: $(STAMP)
+
+# Re-runs only when pyproject.toml changes; the stamp makes a second `make install` instant.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "paysync needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 2; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: install
+	$(VENV)/bin/paysync demo
+
+lint: install
+	$(VENV)/bin/ruff check connectors pipelines tests
+	$(VENV)/bin/ruff format --check connectors pipelines tests
+	$(VENV)/bin/mypy connectors pipelines
+
+bench: install
+	@echo "make bench: the benchmark is not built yet (issue 9); nothing was measured."
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

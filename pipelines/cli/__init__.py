@@ -1,0 +1,19 @@
+"""The ``paysync`` command line (DESIGN §6). Exit codes: 0 ok, 1 drift/rejects, 2 usage or
+configuration, 3 provider or database unreachable."""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines.cli import db, emulator
+from pipelines.cli.demo import demo
+
+app = typer.Typer(
+    help="Sync SmarterPay Cloud and Smart2Pay / GlobalPay into PostgreSQL, provably exact.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(emulator.app, name="emulator")
+app.command()(demo)

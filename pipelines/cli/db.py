@@ -1,0 +1,68 @@
+"""``paysync db …``: migrate, url, grant-reader, stop."""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines import db as database
+from pipelines.cli._run import run, settings
+from pipelines.migrate import migrate as apply_migrations
+from pipelines.roles import grant_reader as grant
+
+app = typer.Typer(help="Database: migrations, connection URL, analyst access.", no_args_is_help=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending migrations and re-create the analyst views."""
+    config = settings()
+
+    async def main() -> None:
+        conn = await database.connect(database.database_url(config.database))
+        try:
+            result = await apply_migrations(conn)
+        finally:
+            await conn.close()
+        applied = ", ".join(result.applied) or "none pending"
+        typer.echo(
+            f"database at version {result.current_version:04d}; applied: {applied}; "
+            f"views re-created: {result.views}"
+        )
+
+    run(main)
+
+
+@app.command()
+def url() -> None:
+    """Print the database URL (without its password)."""
+    config = settings()
+    typer.echo(database.redact(database.database_url(config.database)))
+
+
+@app.command("grant-reader")
+def grant_reader(role: str = typer.Argument(..., help="PostgreSQL role to grant read access")) -> None:
+    """Give ROLE read-only access to the analytics views and stream tables, none to paysync.*."""
+    config = settings()
+
+    async def main() -> None:
+        conn = await database.connect(database.database_url(config.database))
+        try:
+            created = await grant(conn, role)
+        finally:
+            await conn.close()
+        if created:
+            typer.echo(f"created role {role} (NOLOGIN); give it a login with ALTER ROLE … LOGIN PASSWORD …")
+        typer.echo(f"{role} can read schemas analytics, smarterpay, smart2pay; nothing in paysync")
+
+    run(main)
+
+
+@app.command()
+def stop() -> None:
+    """Stop the embedded PostgreSQL server (no effect when DATABASE_URL is used)."""
+    config = settings()
+    if config.database.url:
+        typer.echo("an external database is configured; nothing to stop")
+        return
+    stopped = database.stop_embedded(config.database.data_dir)
+    typer.echo("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")

