@@ -1,0 +1,83 @@
+"""Shared fixtures: one PostgreSQL per test session, a fresh database per test module.
+
+The server is ``DATABASE_URL`` when set, otherwise an embedded PostgreSQL in a temporary
+directory. A migrated template database is built once; each module gets a copy of it
+(``CREATE DATABASE … TEMPLATE``), which takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from pipelines.db import start_embedded
+from pipelines.migrate import migrate
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+_counter = itertools.count()
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _admin(url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _migrate(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of the session's PostgreSQL server (its maintenance database)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    return start_embedded(tmp_path_factory.mktemp("pg") / "data", keep_running=False)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server: str) -> Iterator[str]:
+    name = f"paysync_template_{os.getpid()}"
+    asyncio.run(_admin(pg_server, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"))
+    asyncio.run(_migrate(with_database(pg_server, name)))
+    yield name
+    asyncio.run(_admin(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def _fresh_database(pg_server: str, template: str) -> Iterator[str]:
+    name = f"paysync_test_{os.getpid()}_{next(_counter)}"
+    asyncio.run(_admin(pg_server, f"CREATE DATABASE {name} TEMPLATE {template}"))
+    yield with_database(pg_server, name)
+    asyncio.run(_admin(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="module")
+def db_url(pg_server: str, template_db: str) -> Iterator[str]:
+    """A migrated database of this module's own."""
+    yield from _fresh_database(pg_server, template_db)
+
+
+@pytest.fixture
+def empty_db_url(pg_server: str) -> Iterator[str]:
+    """An empty database (nothing migrated) for this test alone."""
+    yield from _fresh_database(pg_server, "template0")

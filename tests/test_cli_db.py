@@ -1,0 +1,91 @@
+"""`paysync db …` through the real entry point: exit codes, one-line errors, no secrets."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PAYSYNC = str(Path(sys.executable).parent / "paysync")
+SECRET = "pw-do-not-print-77"
+
+
+def paysync(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PAYSYNC_DATABASE_URL", "PAYSYNC_CONFIG")}
+    return subprocess.run(
+        [PAYSYNC, *args], env={**base, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_migrate_then_url(empty_db_url: str) -> None:
+    result = paysync("db", "migrate", env={"DATABASE_URL": empty_db_url})
+    assert result.returncode == 0, result.stderr
+    assert "applied: 0001_foundation.sql" in result.stdout
+    again = paysync("db", "migrate", env={"DATABASE_URL": empty_db_url})
+    assert "applied: none pending" in again.stdout
+
+
+def test_url_never_prints_the_password() -> None:
+    result = paysync("db", "url", env={"DATABASE_URL": f"postgresql://app:{SECRET}@db.example:5432/pay"})
+    assert result.returncode == 0
+    assert result.stdout.strip() == "postgresql://app@db.example:5432/pay"
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_unreachable_database_exits_3_without_the_password() -> None:
+    result = paysync("db", "migrate", env={"DATABASE_URL": f"postgresql://app:{SECRET}@127.0.0.1:1/pay"})
+    assert_clean_failure(result, 3)
+    assert "cannot reach the database at postgresql://app@127.0.0.1:1/pay" in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_missing_database_exits_2(pg_server: str) -> None:
+    from tests.conftest import with_database
+
+    result = paysync("db", "migrate", env={"DATABASE_URL": with_database(pg_server, "no_such_db_here")})
+    assert_clean_failure(result, 2)
+    assert "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ('[database]\nurll = "x"\n', "database.urll: unknown setting"),
+        ('[[sources]]\nname = "a"\nprovider = "smarterpay"\nbase_url = "https://x"\ntoken_env = "T"\ntoken = "' + SECRET + '"\n', "sources[0].token: unknown setting"),
+        ("[database\n", "cannot read"),
+    ],
+    ids=["unknown-key", "secret-in-file", "malformed"],
+)
+def test_bad_config_exits_2_naming_file_and_setting(tmp_path: Path, toml: str, expected: str) -> None:
+    config = tmp_path / "paysync.toml"
+    config.write_text(toml)
+    result = paysync("db", "url", env={"PAYSYNC_CONFIG": str(config)})
+    assert_clean_failure(result, 2)
+    assert expected in result.stderr and str(config) in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_embedded_database_is_created_reused_and_stopped(tmp_path: Path) -> None:
+    first = paysync("db", "migrate", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / ".paysync" / "pgdata" / "PG_VERSION").exists()
+    second = paysync("db", "migrate", cwd=tmp_path)
+    assert "applied: none pending" in second.stdout  # same data directory, reused
+    url = paysync("db", "url", cwd=tmp_path).stdout.strip()
+    assert str(tmp_path / ".paysync" / "pgdata") in url
+    stopped = paysync("db", "stop", cwd=tmp_path)
+    assert stopped.stdout.strip() == "embedded PostgreSQL stopped"
+
+
+def test_no_arguments_shows_help() -> None:
+    result = paysync()
+    assert "db" in result.stdout + result.stderr and "Traceback" not in result.stderr
