@@ -1,0 +1,1 @@
+"""A sandbox HTTP(S) server imitating the SmarterPay Cloud REST API (see ../README.md)."""

@@ -1,0 +1,34 @@
+"""Wire the SmarterPay emulator together and serve it (the kit does TLS and the banner)."""
+
+from __future__ import annotations
+
+from connectors.emulator_kit.faults import FaultPlan
+from connectors.emulator_kit.server import serve_forever
+from connectors.smarterpay.emulator.app import build_app
+from connectors.smarterpay.emulator.errors import tls_required
+from connectors.smarterpay.emulator.state import Emulator, Options
+from connectors.smarterpay.emulator.webhook_out import attach_webhooks
+
+
+def run(
+    host: str,
+    port: int,
+    records: int,
+    seed: int,
+    plan: FaultPlan,
+    tls: bool,
+    token: str,
+    webhook_url: str | None,
+) -> None:
+    emu = Emulator(Options(records=records, seed=seed, token=token, webhook_url=webhook_url), plan)
+    app = build_app(emu)
+    if webhook_url:
+        attach_webhooks(app, emu, webhook_url)
+    serve_forever(
+        app,
+        host=host,
+        port=port,
+        tls=tls,
+        credentials=[("token", token)],
+        plain_http_handler=tls_required,
+    )

@@ -1,0 +1,120 @@
+"""GET handlers: lists (with paging faults and malformed records) and details."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from connectors.emulator_kit.faults import RequestFaults, unit
+from connectors.smarterpay.emulator import outbound as om
+from connectors.smarterpay.emulator.errors import ApiError
+from connectors.smarterpay.emulator.listing import ListQuery, matches, page_items, parse_query
+from connectors.smarterpay.emulator.resources import LIST_PATHS, OUTBOUND, RESOURCES, Resource
+from connectors.smarterpay.emulator.state import MUTATIONS, Emulator
+from connectors.smarterpay.emulator.timefmt import parse_filter_time
+
+Record = dict[str, Any]
+FAULTS_KEY = "sp_faults"
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def list_records(emu: Emulator, request: web.Request, name: str) -> web.Response:
+    res = LIST_PATHS[name]
+    q = parse_query(res, request.query)
+    faults: RequestFaults | None = request.get(FAULTS_KEY)
+    if faults is not None and res is not OUTBOUND:
+        _paging_faults(emu, res, q, faults)
+    t = emu.clock.timestamp()
+    if res is OUTBOUND:
+        records = _outbound_page(emu, q, t)
+    else:
+        records = [
+            emu.store.render_item(res, item, t, False) for item in page_items(emu.store, res, q, t)
+        ]
+    rate = emu.core.faults.plan.malformed
+    if rate > 0:
+        records = [_maybe_malformed(emu, res, r, rate) for r in records]
+    return json_response({res.list_key: records})
+
+
+def detail(emu: Emulator, request: web.Request, segment: str, record_id: str) -> web.Response:
+    res = next(r for r in LIST_PATHS.values() if r.detail == segment)
+    t = emu.clock.timestamp()
+    if res is OUTBOUND:
+        msg = emu.outbound.find(record_id, t)
+        if msg is None:
+            raise ApiError(404, f"outboundmessage {record_id!r} not found")
+        return json_response({res.detail_key: om.render(emu.ds, msg)})
+    item = emu.store.find(res, record_id, t)
+    if item is None:
+        raise ApiError(404, f"{segment} {record_id!r} not found")
+    return json_response({res.detail_key: emu.store.render_item(res, item, t, True)})
+
+
+def _outbound_page(emu: Emulator, q: ListQuery, t: float) -> list[Record]:
+    start = q.created_from
+    sent_from = q.raw.get("sent_from")
+    if sent_from:
+        try:
+            start = max(start or 0, parse_filter_time(sent_from) + 1)
+        except ValueError:
+            raise ApiError(
+                400, f"sent_from must be YYYY-MM-DD HH:MM:SS, got {sent_from!r}"
+            ) from None
+    stream = emu.outbound.stream(start, q.created_to, t)
+    rendered = (om.render(emu.ds, m) for m in stream)
+    if q.filters:
+        rendered = (r for r in rendered if matches(r, q.filters))
+    if q.sort_field == "id":
+        pick = heapq.nlargest if q.desc else heapq.nsmallest
+        return pick(q.offset + q.limit, rendered, key=lambda r: r["id"])[q.offset :]
+    if q.desc:
+        return heapq.nlargest(
+            q.offset + q.limit, rendered, key=lambda r: (r["created_at"], r["id"])
+        )[q.offset :]
+    return list(itertools.islice(rendered, q.offset, q.offset + q.limit))
+
+
+def _paging_faults(emu: Emulator, res: Resource, q: ListQuery, faults: RequestFaults) -> None:
+    """Records inserted, changed or back-dated while a client pages through a window."""
+    if res.name not in MUTATIONS:
+        return
+    now = emu.clock.timestamp()
+    if faults.insert_while_paging:
+        emu.spawn(res, now)
+    if faults.change_while_paging:
+        emu.mutate(res.name, 1)
+    if faults.late_arrival:
+        lo = q.created_from if q.created_from is not None else emu.ds.start
+        hi = min(q.created_to if q.created_to is not None else now, now)
+        if hi > lo:
+            at = lo + unit(emu.ds.seed, "late", res.name, faults.number) * (hi - lo)
+            emu.spawn(res, at)
+
+
+def _maybe_malformed(emu: Emulator, res: Resource, record: Record, rate: float) -> Record:
+    rid = str(record.get(res.item_id_key, ""))
+    decider = emu.core.faults.decider
+    if not decider.chance(rate, "malformed", res.name, rid):
+        return record
+    bad = dict(record)
+    variant = int(unit(decider.plan.seed, "malformed-kind", res.name, rid) * 4)
+    if variant == 0 and "sort_code" in bad:
+        bad["sort_code"] = "12-34X"
+    elif variant <= 1 and "amount" in bad:
+        bad["amount"] = "12.5O"
+    elif variant <= 2:
+        bad.pop(res.item_id_key, None)
+    else:
+        bad["x_unannounced_field"] = {"nested": True}
+    return bad
+
+
+__all__ = ["RESOURCES", "detail", "json_response", "list_records"]
