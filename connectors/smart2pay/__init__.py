@@ -1,0 +1,1 @@
+"""Smart2Pay / GlobalPay (Nuvei APM): connector and sandbox emulator."""

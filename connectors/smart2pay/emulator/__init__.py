@@ -1,0 +1,1 @@
+"""A sandbox HTTP(S) server imitating the Smart2Pay / GlobalPay REST API (see ../README.md)."""
