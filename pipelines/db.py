@@ -100,8 +100,13 @@ async def connect(url: str) -> asyncpg.Connection:
 
 async def create_pool(url: str, size: int = 8) -> asyncpg.Pool:
     try:
+        # UTC sessions: hashes of typed rows must not depend on the server's TimeZone.
         pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT_S
+            url,
+            min_size=1,
+            max_size=size,
+            timeout=CONNECT_TIMEOUT_S,
+            server_settings={"timezone": "UTC"},
         )
     except BaseException as exc:
         raise _explain(exc, url) from None
@@ -111,12 +116,22 @@ async def create_pool(url: str, size: int = 8) -> asyncpg.Pool:
 
 def _explain(exc: BaseException, url: str) -> BaseException:
     where = redact(url)
-    if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
-        return ConfigError(f"the database at {where} refused the credentials; fix the user or password in DATABASE_URL")
+    if isinstance(
+        exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
+    ):
+        return ConfigError(
+            f"the database at {where} refused the credentials; fix the user or password in DATABASE_URL"
+        )
     if isinstance(exc, asyncpg.InvalidCatalogNameError):
-        return ConfigError(f"the database named in {where} does not exist; create it or fix DATABASE_URL")
-    if isinstance(exc, OSError | asyncio.TimeoutError | socket.gaierror | asyncpg.CannotConnectNowError):
-        return UnreachableError(f"cannot reach the database at {where} ({type(exc).__name__}); is it running? check DATABASE_URL")
+        return ConfigError(
+            f"the database named in {where} does not exist; create it or fix DATABASE_URL"
+        )
+    if isinstance(
+        exc, OSError | asyncio.TimeoutError | socket.gaierror | asyncpg.CannotConnectNowError
+    ):
+        return UnreachableError(
+            f"cannot reach the database at {where} ({type(exc).__name__}); is it running? check DATABASE_URL"
+        )
     if isinstance(exc, ValueError):
         return ConfigError(f"malformed database URL {where}; fix DATABASE_URL or [database] url")
     return exc

@@ -135,7 +135,9 @@ class Settings(BaseSettings):
             if source.name == name:
                 return source
         known = ", ".join(s.name for s in self.sources) or "none configured"
-        raise ConfigError(f"unknown source {name!r} (known: {known}); see [[sources]] in {self.where}")
+        raise ConfigError(
+            f"unknown source {name!r} (known: {known}); see [[sources]] in {self.where}"
+        )
 
     @property
     def where(self) -> str:
@@ -151,7 +153,9 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
-        raise ConfigError(f"cannot read {path}: {exc}; fix the file or set PAYSYNC_CONFIG") from None
+        raise ConfigError(
+            f"cannot read {path}: {exc}; fix the file or set PAYSYNC_CONFIG"
+        ) from None
     _apply_database_url(settings, env)
     _resolve_secrets(settings, env)
     return settings
@@ -162,7 +166,9 @@ def _config_path(env: Any) -> Path | None:
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise ConfigError(f"PAYSYNC_CONFIG names {path}, which does not exist; fix the variable")
+            raise ConfigError(
+                f"PAYSYNC_CONFIG names {path}, which does not exist; fix the variable"
+            )
         return path
     return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
 
@@ -190,7 +196,9 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
         location = _location(error["loc"])
         message = error["msg"]
         if error["type"] == "extra_forbidden":
-            message = "unknown setting (check the spelling; secrets belong in environment variables)"
+            message = (
+                "unknown setting (check the spelling; secrets belong in environment variables)"
+            )
         problems.append(f"{location}: {message}")
     return f"invalid settings in {where}: " + "; ".join(problems)
 

@@ -13,10 +13,21 @@ PAYSYNC = str(Path(sys.executable).parent / "paysync")
 SECRET = "pw-do-not-print-77"
 
 
-def paysync(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PAYSYNC_DATABASE_URL", "PAYSYNC_CONFIG")}
+def paysync(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "PAYSYNC_DATABASE_URL", "PAYSYNC_CONFIG")
+    }
     return subprocess.run(
-        [PAYSYNC, *args], env={**base, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=120
+        [PAYSYNC, *args],
+        env={**base, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -35,14 +46,18 @@ def test_migrate_then_url(empty_db_url: str) -> None:
 
 
 def test_url_never_prints_the_password() -> None:
-    result = paysync("db", "url", env={"DATABASE_URL": f"postgresql://app:{SECRET}@db.example:5432/pay"})
+    result = paysync(
+        "db", "url", env={"DATABASE_URL": f"postgresql://app:{SECRET}@db.example:5432/pay"}
+    )
     assert result.returncode == 0
     assert result.stdout.strip() == "postgresql://app@db.example:5432/pay"
     assert SECRET not in result.stdout + result.stderr
 
 
 def test_unreachable_database_exits_3_without_the_password() -> None:
-    result = paysync("db", "migrate", env={"DATABASE_URL": f"postgresql://app:{SECRET}@127.0.0.1:1/pay"})
+    result = paysync(
+        "db", "migrate", env={"DATABASE_URL": f"postgresql://app:{SECRET}@127.0.0.1:1/pay"}
+    )
     assert_clean_failure(result, 3)
     assert "cannot reach the database at postgresql://app@127.0.0.1:1/pay" in result.stderr
     assert SECRET not in result.stdout + result.stderr
@@ -51,7 +66,9 @@ def test_unreachable_database_exits_3_without_the_password() -> None:
 def test_missing_database_exits_2(pg_server: str) -> None:
     from tests.conftest import with_database
 
-    result = paysync("db", "migrate", env={"DATABASE_URL": with_database(pg_server, "no_such_db_here")})
+    result = paysync(
+        "db", "migrate", env={"DATABASE_URL": with_database(pg_server, "no_such_db_here")}
+    )
     assert_clean_failure(result, 2)
     assert "does not exist" in result.stderr
 
@@ -60,12 +77,19 @@ def test_missing_database_exits_2(pg_server: str) -> None:
     ("toml", "expected"),
     [
         ('[database]\nurll = "x"\n', "database.urll: unknown setting"),
-        ('[[sources]]\nname = "a"\nprovider = "smarterpay"\nbase_url = "https://x"\ntoken_env = "T"\ntoken = "' + SECRET + '"\n', "sources[0].token: unknown setting"),
+        (
+            '[[sources]]\nname = "a"\nprovider = "smarterpay"\nbase_url = "https://x"\ntoken_env = "T"\ntoken = "'
+            + SECRET
+            + '"\n',
+            "sources[0].token: unknown setting",
+        ),
         ("[database\n", "cannot read"),
     ],
     ids=["unknown-key", "secret-in-file", "malformed"],
 )
-def test_bad_config_exits_2_naming_file_and_setting(tmp_path: Path, toml: str, expected: str) -> None:
+def test_bad_config_exits_2_naming_file_and_setting(
+    tmp_path: Path, toml: str, expected: str
+) -> None:
     config = tmp_path / "paysync.toml"
     config.write_text(toml)
     result = paysync("db", "url", env={"PAYSYNC_CONFIG": str(config)})

@@ -43,7 +43,12 @@ async def test_migrate_twice_is_a_no_op(empty_db_url: str) -> None:
 def test_two_processes_migrating_at_once_apply_each_file_once(empty_db_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": empty_db_url, "PAYSYNC_CONFIG": ""}
     command = [sys.executable, "-m", "pipelines", "db", "migrate"]
-    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     applied = [out for out, _ in outputs if "applied: 0001" in out]
@@ -56,9 +61,17 @@ def _write(directory: Path, name: str, sql: str) -> None:
     (directory / name).write_text(sql)
 
 
-async def test_failing_migration_keeps_the_previous_version(empty_db_url: str, tmp_path: Path) -> None:
-    _write(tmp_path / "migrations", "0001_ok.sql", "CREATE SCHEMA IF NOT EXISTS paysync; CREATE TABLE paysync.ok (x int);")
-    _write(tmp_path / "migrations", "0002_broken.sql", "CREATE TABLE paysync.half (x int); SELECT 1/0;")
+async def test_failing_migration_keeps_the_previous_version(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path / "migrations",
+        "0001_ok.sql",
+        "CREATE SCHEMA IF NOT EXISTS paysync; CREATE TABLE paysync.ok (x int);",
+    )
+    _write(
+        tmp_path / "migrations", "0002_broken.sql", "CREATE TABLE paysync.half (x int); SELECT 1/0;"
+    )
     with pytest.raises(MigrationError, match=r"0002_broken.sql failed and was rolled back"):
         await _migrate(empty_db_url, tmp_path)
     assert await _versions(empty_db_url) == [1]
@@ -80,9 +93,17 @@ async def test_edited_migration_is_refused(empty_db_url: str, tmp_path: Path) ->
 
 async def test_views_are_recreated_on_every_migrate(empty_db_url: str, tmp_path: Path) -> None:
     _write(tmp_path / "migrations", "0001_ok.sql", "CREATE SCHEMA analytics;")
-    _write(tmp_path / "views", "010_answer.sql", "CREATE OR REPLACE VIEW analytics.answer AS SELECT 41 AS n;")
+    _write(
+        tmp_path / "views",
+        "010_answer.sql",
+        "CREATE OR REPLACE VIEW analytics.answer AS SELECT 41 AS n;",
+    )
     await _migrate(empty_db_url, tmp_path)
-    _write(tmp_path / "views", "010_answer.sql", "CREATE OR REPLACE VIEW analytics.answer AS SELECT 42 AS n;")
+    _write(
+        tmp_path / "views",
+        "010_answer.sql",
+        "CREATE OR REPLACE VIEW analytics.answer AS SELECT 42 AS n;",
+    )
     result = await _migrate(empty_db_url, tmp_path)
     assert result.views == 1
     conn = await asyncpg.connect(empty_db_url)

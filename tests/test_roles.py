@@ -25,7 +25,9 @@ async def test_reader_reads_analytics_but_not_paysync(db_url: str) -> None:
         await conn.execute("RESET ROLE")
     finally:
         await conn.execute("RESET ROLE")
-        await conn.execute("DROP OWNED BY paysync_reader_probe; DROP ROLE IF EXISTS paysync_reader_probe")
+        await conn.execute(
+            "DROP OWNED BY paysync_reader_probe; DROP ROLE IF EXISTS paysync_reader_probe"
+        )
         await conn.close()
 
 

@@ -49,7 +49,11 @@ def test_file_values_are_read(config: Path) -> None:
     assert settings.database.url == "postgresql://file-user@db.example/paysync"
     assert settings.sync.lag_seconds == 30
     bacs, cards = settings.sources
-    assert (bacs.provider, bacs.base_url, bacs.concurrency) == ("smarterpay", "https://api.smarterpaycloud.com", 6)
+    assert (bacs.provider, bacs.base_url, bacs.concurrency) == (
+        "smarterpay",
+        "https://api.smarterpaycloud.com",
+        6,
+    )
     assert (cards.provider, cards.site_id) == ("smart2pay", 30201)  # type: ignore[union-attr]
 
 
@@ -58,23 +62,35 @@ def test_file_values_are_read(config: Path) -> None:
     [
         ({}, "postgresql://file-user@db.example/paysync"),
         ({"DATABASE_URL": "postgresql://generic/x"}, "postgresql://generic/x"),
-        ({"PAYSYNC_DATABASE_URL": "postgresql://ours/x", "DATABASE_URL": "postgresql://generic/x"}, "postgresql://ours/x"),
+        (
+            {
+                "PAYSYNC_DATABASE_URL": "postgresql://ours/x",
+                "DATABASE_URL": "postgresql://generic/x",
+            },
+            "postgresql://ours/x",
+        ),
     ],
     ids=["file", "DATABASE_URL-beats-file", "PAYSYNC_DATABASE_URL-beats-DATABASE_URL"],
 )
-def test_database_url_precedence(config: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str) -> None:
+def test_database_url_precedence(
+    config: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert load_settings().database.url == expected
 
 
-def test_environment_beats_file_and_flags_beat_environment(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_beats_file_and_flags_beat_environment(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PAYSYNC_SYNC__LAG_SECONDS", "5")
     assert load_settings().sync.lag_seconds == 5
     assert load_settings({"sync": {"lag_seconds": 1}}).sync.lag_seconds == 1
 
 
-def test_secret_comes_from_the_named_variable(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_comes_from_the_named_variable(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ACME_BACS_TOKEN", SECRET)
     settings = load_settings()
     source = settings.source("acme-bacs")
@@ -91,13 +107,26 @@ def test_missing_secret_names_the_variable(config: Path) -> None:
     ("edit", "message"),
     [
         (lambda t: t.replace("[sync]", "[sync]\nlag_secs = 1"), r"sync\.lag_secs: unknown setting"),
-        (lambda t: t.replace('token_env = "ACME_BACS_TOKEN"', 'token = "abc"'), r"sources\[0\]\.token: unknown setting"),
+        (
+            lambda t: t.replace('token_env = "ACME_BACS_TOKEN"', 'token = "abc"'),
+            r"sources\[0\]\.token: unknown setting",
+        ),
         (lambda t: t.replace("site_id = 30201", "site_id = -1"), r"sources\[1\]\.site_id"),
-        (lambda t: t.replace('"https://paytest.smart2pay.com"', '"ftp://x"'), r"sources\[1\]\.base_url: .*https://"),
+        (
+            lambda t: t.replace('"https://paytest.smart2pay.com"', '"ftp://x"'),
+            r"sources\[1\]\.base_url: .*https://",
+        ),
         (lambda t: t.replace("[sync]", "[sync"), r"cannot read .*paysync.toml"),
         (lambda t: t.replace('provider = "smart2pay"', 'provider = "paypal"'), r"sources\[1\]"),
     ],
-    ids=["unknown-key", "secret-in-file", "bad-site-id", "bad-url", "malformed-toml", "unknown-provider"],
+    ids=[
+        "unknown-key",
+        "secret-in-file",
+        "bad-site-id",
+        "bad-url",
+        "malformed-toml",
+        "unknown-provider",
+    ],
 )
 def test_bad_settings_name_the_setting_and_file(config: Path, edit, message: str) -> None:
     config.write_text(edit(TOML))
@@ -106,7 +135,9 @@ def test_bad_settings_name_the_setting_and_file(config: Path, edit, message: str
     assert str(config) in str(info.value)
 
 
-def test_missing_config_file_named_by_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_config_file_named_by_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PAYSYNC_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigError, match="PAYSYNC_CONFIG names .*nope.toml, which does not exist"):
         load_settings()

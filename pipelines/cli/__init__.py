@@ -7,6 +7,7 @@ import typer
 
 from pipelines.cli import db, emulator
 from pipelines.cli.demo import demo
+from pipelines.cli.sync import sync
 
 app = typer.Typer(
     help="Sync SmarterPay Cloud and Smart2Pay / GlobalPay into PostgreSQL, provably exact.",
@@ -16,4 +17,5 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(emulator.app, name="emulator")
+app.command()(sync)
 app.command()(demo)

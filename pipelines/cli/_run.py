@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from connectors.errors import ProviderError
 from pipelines.errors import PaysyncError
 from pipelines.settings import Settings, load_settings
 
@@ -30,7 +31,7 @@ def settings() -> Settings:
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return asyncio.run(main())
-    except PaysyncError as exc:
+    except (PaysyncError, ProviderError) as exc:
         raise fail(str(exc), exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("paysync: interrupted; finished windows are kept, rerun to continue", err=True)

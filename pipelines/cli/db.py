@@ -9,7 +9,9 @@ from pipelines.cli._run import run, settings
 from pipelines.migrate import migrate as apply_migrations
 from pipelines.roles import grant_reader as grant
 
-app = typer.Typer(help="Database: migrations, connection URL, analyst access.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database: migrations, connection URL, analyst access.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -40,7 +42,9 @@ def url() -> None:
 
 
 @app.command("grant-reader")
-def grant_reader(role: str = typer.Argument(..., help="PostgreSQL role to grant read access")) -> None:
+def grant_reader(
+    role: str = typer.Argument(..., help="PostgreSQL role to grant read access"),
+) -> None:
     """Give ROLE read-only access to the analytics views and stream tables, none to paysync.*."""
     config = settings()
 
@@ -51,7 +55,9 @@ def grant_reader(role: str = typer.Argument(..., help="PostgreSQL role to grant 
         finally:
             await conn.close()
         if created:
-            typer.echo(f"created role {role} (NOLOGIN); give it a login with ALTER ROLE … LOGIN PASSWORD …")
+            typer.echo(
+                f"created role {role} (NOLOGIN); give it a login with ALTER ROLE … LOGIN PASSWORD …"
+            )
         typer.echo(f"{role} can read schemas analytics, smarterpay, smart2pay; nothing in paysync")
 
     run(main)

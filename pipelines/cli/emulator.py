@@ -9,4 +9,6 @@ from connectors.smarterpay.emulator.cli import serve as serve_smarterpay
 
 app = typer.Typer(help="Run a provider emulator (sandbox) on this machine.", no_args_is_help=True)
 app.command("smarterpay", help="SmarterPay Cloud emulator (Bacs Direct Debit).")(serve_smarterpay)
-app.command("smart2pay", help="Smart2Pay / GlobalPay emulator (cards and methods).")(serve_smart2pay)
+app.command("smart2pay", help="Smart2Pay / GlobalPay emulator (cards and methods).")(
+    serve_smart2pay
+)

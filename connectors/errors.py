@@ -1,0 +1,36 @@
+"""Errors a provider call can end in, typed by what the caller should do (STYLE #4).
+
+- ``ProviderAuthError``        fix the credentials setting named in the message (exit 2).
+- ``ProviderRequestError``     the provider refused a request paysync built (400/404/405): a bug or
+                               a changed API contract; the message names source, path and status.
+- ``ProviderUnavailableError`` still failing after the retry budget (exit 3); rerun later.
+- ``ContractChangedError``     responses no longer look as documented (reject rate too high).
+
+Messages name the source, the path and the status; never a token, key, card or bank number.
+"""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    exit_code = 3
+
+
+class ProviderAuthError(ProviderError):
+    exit_code = 2
+
+
+class ProviderRequestError(ProviderError):
+    exit_code = 3
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ProviderUnavailableError(ProviderError):
+    exit_code = 3
+
+
+class ContractChangedError(ProviderError):
+    exit_code = 1

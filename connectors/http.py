@@ -1,0 +1,212 @@
+"""The one HTTP layer (STYLE #3): classify a response, wait, act; one retry loop, here.
+
+Transient failures (connection errors, timeouts, truncated or unparsable bodies, 429, 5xx)
+are retried with exponential backoff and full jitter, honouring ``Retry-After``, until the
+attempt limit or the time budget runs out. Authentication and request errors fail at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from connectors.errors import (
+    ProviderAuthError,
+    ProviderRequestError,
+    ProviderUnavailableError,
+)
+
+
+class Action(Enum):
+    OK = "ok"
+    RETRY = "retry"
+    AUTH = "auth"
+    FAIL = "fail"
+
+
+STATUS_ACTIONS: Mapping[int, Action] = {
+    200: Action.OK, 201: Action.OK,
+    401: Action.AUTH, 403: Action.AUTH, 498: Action.AUTH,
+    408: Action.RETRY, 429: Action.RETRY,
+    500: Action.RETRY, 502: Action.RETRY, 503: Action.RETRY, 504: Action.RETRY,
+}  # fmt: skip
+
+
+def classify(status: int) -> Action:
+    return STATUS_ACTIONS.get(status, Action.FAIL)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_s: float = 0.25
+    cap_s: float = 30.0
+    budget_s: float = 600.0  # total time one call may spend retrying (503 maintenance included)
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        backoff = rng.uniform(0, min(self.cap_s, self.base_s * 2**attempt))  # full jitter
+        return max(backoff, retry_after or 0.0)
+
+
+@dataclass
+class CallStats:
+    requests: int = 0
+    retries: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str) -> None:
+        self.requests += 1
+        self.by_status[outcome] = self.by_status.get(outcome, 0) + 1
+
+
+class RateLimiter:
+    """Spaces request starts at least 1/rps apart (optional per-source cap)."""
+
+    def __init__(self, rps: float | None) -> None:
+        self._interval = 1.0 / rps if rps else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self._interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        await asyncio.sleep(start - now)
+
+
+def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if ca_bundle is not None:
+        context.load_verify_locations(cafile=str(ca_bundle))
+    return context
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date; fall back to our own backoff
+
+
+class _Transient(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class HttpClient:
+    """GETs JSON from one source with bounded concurrency, an optional rate cap and retries."""
+
+    def __init__(
+        self,
+        source: str,
+        base_url: str,
+        headers: Mapping[str, str],
+        *,
+        concurrency: int = 4,
+        requests_per_second: float | None = None,
+        ca_bundle: Path | None = None,
+        policy: RetryPolicy | None = None,
+        secret_setting: str = "the source's credentials",
+        seed: int | None = None,
+    ) -> None:
+        self.source = source
+        self.base_url = base_url.rstrip("/") + "/"
+        self.policy = policy or RetryPolicy()
+        self.stats = CallStats()
+        self._headers = dict(headers)
+        self._secret_setting = secret_setting
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._limiter = RateLimiter(requests_per_second)
+        self._rng = random.Random(seed)
+        self._ssl = ssl_context(ca_bundle)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> HttpClient:
+        connector = aiohttp.TCPConnector(ssl=self._ssl, limit=0)
+        timeout = aiohttp.ClientTimeout(total=120, sock_connect=15, sock_read=60)
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=timeout, headers=self._headers, raise_for_status=False
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def get_json(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The decoded JSON object at ``path``; raises a typed ProviderError when it cannot."""
+        started = time.monotonic()
+        for attempt in range(self.policy.max_attempts):
+            try:
+                return await self._attempt(path, params)
+            except _Transient as failure:
+                elapsed = time.monotonic() - started
+                wait = self.policy.delay(attempt, failure.retry_after, self._rng)
+                last = attempt + 1 == self.policy.max_attempts
+                if last or elapsed + wait > self.policy.budget_s:
+                    raise ProviderUnavailableError(
+                        f"source {self.source!r}: GET {path} still failing after {attempt + 1} "
+                        f"attempts over {elapsed:.0f}s ({failure}); the finished windows are kept, "
+                        "rerun later"
+                    ) from None
+                self.stats.retries += 1
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, path: str, params: Mapping[str, str] | None) -> dict[str, Any]:
+        assert self._session is not None, "use HttpClient as an async context manager"
+        await self._limiter.wait()
+        async with self._semaphore:
+            try:
+                async with self._session.get(self.base_url + path, params=params) as response:
+                    body = await response.read()
+                    status, headers = response.status, response.headers
+            except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
+                self.stats.count(type(exc).__name__)
+                raise _Transient(type(exc).__name__) from None
+        self.stats.count(str(status))
+        return self._decide(path, status, headers, body)
+
+    def _decide(
+        self, path: str, status: int, headers: Mapping[str, str], body: bytes
+    ) -> dict[str, Any]:
+        action = classify(status)
+        if action is Action.RETRY:
+            raise _Transient(f"HTTP {status}", _retry_after(headers))
+        if action is Action.AUTH:
+            raise ProviderAuthError(
+                f"source {self.source!r}: the provider refused the credentials (HTTP {status}) "
+                f"on GET {path}; check {self._secret_setting}"
+            )
+        if action is Action.FAIL:
+            raise ProviderRequestError(
+                f"source {self.source!r}: GET {path} answered HTTP {status}: {_snippet(body)}",
+                status,
+            )
+        try:
+            decoded = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _Transient("truncated or malformed JSON body") from None
+        if not isinstance(decoded, dict):
+            raise _Transient("JSON body is not an object")
+        return decoded
+
+
+def _snippet(body: bytes, limit: int = 200) -> str:
+    text = body[:limit].decode("utf-8", "replace").replace("\n", " ")
+    return text + ("…" if len(body) > limit else "")

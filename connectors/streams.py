@@ -1,0 +1,110 @@
+"""What a stream is, as data: the engine reads these specs and knows nothing provider-specific.
+
+A provider package exposes a ``Connector``: its streams (one per list endpoint), how to
+authenticate, and how to read its change feed. Adding a resource = one ``StreamSpec`` (whose
+columns also define its pydantic model) + one migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel
+
+# How a typed column is derived from the raw value (sql/migrations/0002_functions.sql) and how
+# the model validates it (connectors/models.py). "sortcode": text that must hold 6 digits;
+# "json": a nested value kept as jsonb.
+Kind = Literal["text", "int", "num", "bool", "ts", "date", "json", "sortcode"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # column in the stream table
+    path: tuple[str, ...]  # where the value sits in the record as the API sends it
+    kind: Kind = "text"
+
+
+def col(name: str, kind: Kind = "text", key: str | None = None) -> Column:
+    """A column read from ``key`` (dotted for nesting), by default the column's own name."""
+    return Column(name, tuple((key or name).split(".")), kind)
+
+
+@dataclass(frozen=True)
+class Window:
+    """How to ask for records created in ``[start, end)``.
+
+    Where the docs do not say whether the bounds are inclusive, the request is widened by
+    ``widen_s`` on both sides: re-reading a boundary record is absorbed by the upsert, while a
+    narrowed window would lose it (STYLE #6).
+    """
+
+    start_param: str
+    end_param: str
+    format: Callable[[datetime], str]
+    widen_s: float = 0
+
+
+class Paginator(Protocol):
+    """A pure paging strategy (STYLE #2): the first request's params, then the next or None."""
+
+    def first(self, page_size: int) -> dict[str, str]: ...
+
+    def next(
+        self, params: dict[str, str], items: int, body: Mapping[str, Any]
+    ) -> dict[str, str] | None: ...
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str  # table name in the provider's schema, plural snake_case
+    path: str  # list path below the base URL
+    envelope: str  # key holding the list in the response
+    id_key: str  # key holding the record id in each list item
+    model: type[BaseModel]
+    columns: tuple[Column, ...]  # every documented field, in table order
+    paginator: Paginator
+    page_size: int
+    window: Window | None = None  # None: the endpoint has no date filter; read it whole
+    cursor_column: str | None = None  # typed column the window filters on
+    status_column: str | None = None
+    open_statuses: frozenset[str] = frozenset()  # non-final: windows holding these are re-read
+    detail_path: str | None = None  # "payment/{id}": fetch one record by id
+    detail_envelope: str | None = None
+    detail_id_key: str | None = None  # when the detail spells the id key differently
+    hydrate: bool = False  # list items are partial: fetch the detail of new or changed records
+    list_columns: tuple[str, ...] = ()  # hydrate: the columns a list item carries in full
+    parent: str | None = None  # read per record of this stream (no list of its own)
+    child_path: str | None = None  # "v1/payments/{id}/refunds"
+    child_parent_column: str | None = None  # column holding the parent's id
+    extra_params: Mapping[str, str] = field(default_factory=dict)
+
+    def record_id(self, record: Mapping[str, Any]) -> Any:
+        value = record.get(self.id_key)
+        if value is None and self.detail_id_key:
+            value = record.get(self.detail_id_key)
+        return value
+
+    @property
+    def known_keys(self) -> frozenset[str]:
+        keys = {c.path[0] for c in self.columns} | {self.id_key}
+        return frozenset(keys | ({self.detail_id_key} if self.detail_id_key else set()))
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """A change feed says: this record of this stream changed; fetch it again."""
+
+    stream: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class Connector:
+    provider: str
+    streams: Mapping[str, StreamSpec]
+    auth_headers: Callable[[Any], dict[str, str]]  # (source settings) -> headers; never logged
+    feed_stream: str | None = None  # a stream whose records name other records that changed
+    feed_events: Callable[[Mapping[str, Any]], list[FeedEvent]] | None = None

@@ -1,0 +1,313 @@
+"""Drive one source's streams (DESIGN §3): plan windows, page them with bounded concurrency,
+load each window in one transaction, then drain the re-fetch queue (change feed, hydration,
+children). The engine knows streams only through their specs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from connectors.errors import ContractChangedError, ProviderError, ProviderRequestError
+from connectors.http import HttpClient, RetryPolicy
+from connectors.streams import Connector, StreamSpec
+from pipelines import loader
+from pipelines.merge_sql import StreamSql, build, projection
+from pipelines.plan import StreamPlan, SyncRequest, day_start, plan_stream
+from pipelines.records import Reject, split_page
+from pipelines.refetch import drain
+from pipelines.runs import RunCounts, finish_run, start_run, stream_success
+from pipelines.settings import SourceBase, SyncSettings
+
+MAX_PAGES_PER_WINDOW = 100_000
+MIN_REJECTS_TO_STOP = 3
+
+
+@dataclass
+class StreamReport:
+    name: str
+    counts: RunCounts = field(default_factory=RunCounts)
+    seconds_total: float = 0.0
+    seconds_done: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    source: str
+    run_id: int
+    outcome: str = "running"
+    streams: dict[str, StreamReport] = field(default_factory=dict)
+    counts: RunCounts = field(default_factory=RunCounts)
+    error: str | None = None
+
+
+Progress = Callable[[RunReport, StreamReport], None]
+
+
+class SourceSync:
+    def __init__(
+        self, pool: asyncpg.Pool, source: SourceBase, connector: Connector,
+        settings: SyncSettings, request: SyncRequest, progress: Progress | None = None,
+        now: datetime | None = None,
+    ) -> None:  # fmt: skip
+        self.pool, self.source, self.connector = pool, source, connector
+        self.settings, self.request = settings, request
+        self.progress = progress or (lambda run, stream: None)
+        self.now = now or datetime.now(UTC)
+        names = request.streams or tuple(connector.streams)
+        self.specs = [connector.streams[n] for n in names]
+        self.sql: dict[str, StreamSql] = {
+            s.name: build(connector.provider, s) for s in connector.streams.values()
+        }
+
+    def client(self) -> HttpClient:
+        return HttpClient(
+            self.source.name, self.source.base_url, self.connector.auth_headers(self.source),
+            concurrency=self.source.concurrency,
+            requests_per_second=self.source.requests_per_second,
+            ca_bundle=self.source.ca_bundle,
+            policy=RetryPolicy(budget_s=self.settings.retry_budget_seconds),
+            secret_setting=f"the token in ${self.source.secret_env}",
+        )  # fmt: skip
+
+    async def run(self) -> RunReport:
+        async with self.pool.acquire() as conn:
+            run_id = await start_run(
+                conn, self.request.kind, self.source.name, [s.name for s in self.specs],
+                self.request.range_from, self.request.range_to, self.request.flow_run_id,
+            )  # fmt: skip
+        report = RunReport(self.source.name, run_id)
+        try:
+            async with self.client() as client:
+                self.http = client
+                await self._windows(report)
+                await drain(self, report)
+            report.outcome = (
+                "partial" if any(s.error for s in report.streams.values()) else "succeeded"
+            )
+        except ProviderError as exc:
+            report.outcome, report.error = "failed", str(exc)
+            raise
+        finally:
+            report.counts.requests = self.http.stats.requests if hasattr(self, "http") else 0
+            report.counts.retries = self.http.stats.retries if hasattr(self, "http") else 0
+            async with self.pool.acquire() as conn:
+                errors = {s.name: s.error for s in report.streams.values() if s.error}
+                await finish_run(
+                    conn,
+                    run_id,
+                    _final(report.outcome),
+                    report.counts,
+                    report.error,
+                    {"stream_errors": errors},
+                )
+        return report
+
+    async def _windows(self, report: RunReport) -> None:
+        plans = await self._plans()
+        for plan in plans:
+            report.streams[plan.spec.name] = StreamReport(
+                plan.spec.name, seconds_total=plan.span_seconds
+            )
+        queue = _RoundRobin({p.spec.name: p.windows() for p in plans})
+        by_name = {p.spec.name: p for p in plans}
+        async with asyncio.TaskGroup() as group:
+            for _ in range(self.source.concurrency):
+                group.create_task(self._worker(queue, by_name, report))
+        async with self.pool.acquire() as conn:
+            for plan in plans:
+                if not report.streams[plan.spec.name].error:
+                    await stream_success(
+                        conn, self.source.name, plan.spec.name, report.run_id, plan.cursor
+                    )
+
+    async def _plans(self) -> list[StreamPlan]:
+        start = day_start(self.source.start_date)
+        lag = timedelta(seconds=self.settings.lag_seconds)
+        lookback = timedelta(days=self.source.lookback_days)
+        async with self.pool.acquire() as conn:
+            plans = [
+                await plan_stream(
+                    conn, self.source.name, spec, self.request, start, self.now, lag, lookback
+                )
+                for spec in self.specs
+            ]
+        return [p for p in plans if p is not None]
+
+    async def _worker(
+        self, queue: _RoundRobin, plans: dict[str, StreamPlan], report: RunReport
+    ) -> None:
+        while (job := queue.next()) is not None:
+            name, window = job
+            stream = report.streams[name]
+            try:
+                result = await self.load_window(plans[name].spec, window, report.run_id)
+            except (ContractChangedError, ProviderRequestError) as exc:
+                stream.error = str(exc)
+                queue.drop(name)
+                continue
+            if window is not None:
+                stream.seconds_done += (window[1] - window[0]).total_seconds()
+                plans[name].sizer.feedback(
+                    result.pages, result.last_page_items, plans[name].spec.page_size
+                )
+            _count(stream.counts, result)
+            _count(report.counts, result)
+            self.progress(report, stream)
+
+    async def load_window(
+        self, spec: StreamSpec, window: tuple[datetime, datetime] | None, run_id: int
+    ) -> loader.LoadResult:
+        start, end = window or (None, None)
+        target = loader.Target(self.source.name, spec, self.sql[spec.name], run_id)
+        result = loader.LoadResult()
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                if not await loader.lock_window(conn, target, start, end):
+                    result.skipped = True
+                    return result
+                rejects = await loader.stage_pages(
+                    conn, target, self.pages(spec, start, end), result, (start, end)
+                )
+                self._check_rejects(spec, result, rejects, start, end)
+                await self._merge_window(conn, target, result, rejects, start, end)
+        except _TooManyRejects as stop:
+            async with self.pool.acquire() as conn:
+                await loader.save_rejects(conn, target, stop.rejects, (start, end))
+            raise ContractChangedError(stop.message) from None
+        return result
+
+    async def _merge_window(
+        self, conn: asyncpg.Connection, t: loader.Target, result: loader.LoadResult,
+        rejects: list[Reject], start: datetime | None, end: datetime | None,
+    ) -> None:  # fmt: skip
+        if t.spec.hydrate:
+            await loader.enqueue(
+                conn, t.source, t.spec.name, await loader.changed_summaries(conn, t), "hydrate"
+            )
+        else:
+            await loader.merge_stage(conn, t, result)
+        if t.spec.name == self.connector.feed_stream and result.new_ids:
+            await self._enqueue_feed(conn, result.new_ids)
+        result.deleted = await loader.mark_deleted(conn, t, rejects, start, end)
+        result.open_records = await loader.count_open(conn, t.spec)
+        if start is not None and end is not None:
+            await loader.record_window(conn, t, start, end, result)
+
+    async def _enqueue_feed(self, conn: asyncpg.Connection, new_ids: list[str]) -> None:
+        assert self.connector.feed_events is not None
+        import orjson
+
+        spec = self.connector.streams[self.connector.feed_stream or ""]
+        cursor = next(c for c in spec.columns if c.name == spec.cursor_column)
+        by_stream: dict[str, dict[str, datetime]] = {}
+        rows = await conn.fetch(
+            f"SELECT raw::text AS raw, {projection(cursor)} AS at FROM _stage WHERE id = ANY($1::text[])",
+            new_ids,
+        )
+        for row in rows:
+            for event in self.connector.feed_events(orjson.loads(row["raw"])):
+                if event.stream in self.connector.streams and event.stream != spec.name:
+                    seen = by_stream.setdefault(event.stream, {})
+                    seen[event.record_id] = max(row["at"], seen.get(event.record_id, row["at"]))
+        for stream, events in by_stream.items():
+            await loader.enqueue(conn, self.source.name, stream, events, "feed", events.values())
+
+    async def pages(
+        self, spec: StreamSpec, start: datetime | None, end: datetime | None
+    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+        params: dict[str, str] | None = {
+            **spec.extra_params,
+            **spec.paginator.first(spec.page_size),
+        }
+        if spec.window is not None and start is not None and end is not None:
+            widen = timedelta(seconds=spec.window.widen_s)
+            params[spec.window.start_param] = spec.window.format(start - widen)
+            params[spec.window.end_param] = spec.window.format(end + widen)
+        previous_first: Any = object()
+        for _ in range(MAX_PAGES_PER_WINDOW):
+            if params is None:
+                return
+            body = await self.http.get_json(spec.path, params)
+            items = body.get(spec.envelope)
+            if not isinstance(items, list):
+                raise ContractChangedError(
+                    f"source {self.source.name!r}, stream {spec.name}: the response has no list "
+                    f"under {spec.envelope!r} (keys: {sorted(body)[:5]}); provider contract changed?"
+                )
+            first = items[0] if items else None
+            if first is not None and first == previous_first:
+                raise ContractChangedError(
+                    f"source {self.source.name!r}, stream {spec.name}: the same page came back twice ({params})"
+                )
+            previous_first = first
+            yield split_page(spec, items)
+            params = spec.paginator.next(params, len(items), body)
+        raise ContractChangedError(
+            f"stream {spec.name}: more than {MAX_PAGES_PER_WINDOW} pages in one window"
+        )
+
+    def _check_rejects(
+        self,
+        spec: StreamSpec,
+        result: loader.LoadResult,
+        rejects: list[Reject],
+        start: Any,
+        end: Any,
+    ) -> None:
+        limit = self.settings.max_reject_rate * max(result.records, 1)
+        if len(rejects) > limit and len(rejects) >= MIN_REJECTS_TO_STOP:
+            raise _TooManyRejects(
+                rejects,
+                f"source {self.source.name!r}, stream {spec.name}, window {start}..{end}: "
+                f"{len(rejects)} of {result.records} records failed validation (more than "
+                f"{self.settings.max_reject_rate:.0%}); provider contract changed? see paysync.rejects",
+            )
+
+
+class _TooManyRejects(Exception):
+    def __init__(self, rejects: list[Reject], message: str) -> None:
+        super().__init__(message)
+        self.rejects, self.message = rejects, message
+
+
+class _RoundRobin:
+    """Hands out the next window of each stream in turn, lazily (the sizer adapts meanwhile)."""
+
+    def __init__(self, streams: dict[str, Any]) -> None:
+        self._streams = dict(streams)
+        self._order = list(streams)
+
+    def next(self) -> tuple[str, Any] | None:
+        while self._order:
+            name = self._order.pop(0)
+            try:
+                window = next(self._streams[name])
+            except StopIteration:
+                continue
+            self._order.append(name)
+            return name, window
+        return None
+
+    def drop(self, name: str) -> None:
+        if name in self._order:
+            self._order.remove(name)
+
+
+def _count(counts: RunCounts, result: loader.LoadResult) -> None:
+    counts.windows += 0 if result.skipped else 1
+    counts.pages += result.pages
+    counts.records_read += result.records
+    counts.records_inserted += result.inserted
+    counts.records_changed += result.changed
+    counts.records_deleted += result.deleted
+    counts.records_rejected += result.rejected
+
+
+def _final(outcome: str) -> str:
+    return outcome if outcome != "running" else "aborted"

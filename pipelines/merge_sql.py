@@ -1,0 +1,123 @@
+"""The SQL of one stream, built once from its spec (never from API data; STYLE #8).
+
+Typed columns are projected from ``raw`` by the ``paysync.to_*`` functions; ``_hash`` is the md5
+of that projection, so two spellings of the same record (a list item and a detail, say) are one
+version. Unchanged records are dropped by an anti-join before the upsert: no write, no lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connectors.streams import Column, StreamSpec
+
+CONVERT = {
+    "text": "paysync.to_text({v})", "sortcode": "paysync.to_text({v})",
+    "int": "paysync.to_bigint({v})", "num": "paysync.to_numeric({v})",
+    "bool": "paysync.to_bool({v})", "ts": "paysync.to_ts({v})", "date": "paysync.to_date({v})",
+    "json": "nullif({j}, 'null'::jsonb)",
+}  # fmt: skip
+
+
+def projection(column: Column, raw: str = "raw") -> str:
+    path = "{" + ",".join(column.path) + "}"
+    return CONVERT[column.kind].format(v=f"({raw} #>> '{path}')", j=f"({raw} #> '{path}')")
+
+
+def _object(columns: tuple[Column, ...], prefix: str) -> str:
+    # jsonb_build_object takes at most 100 arguments: build it in chunks.
+    chunks = [columns[i : i + 40] for i in range(0, len(columns), 40)] or [()]
+    parts = [
+        "jsonb_build_object(" + ", ".join(f"'{c.name}', {prefix}{c.name}" for c in chunk) + ")"
+        for chunk in chunks
+    ]
+    return " || ".join(parts)
+
+
+def _hash(columns: tuple[Column, ...], names: tuple[str, ...] | None = None) -> str:
+    """md5 over already projected columns (of the row being selected)."""
+    chosen = [c.name for c in columns if names is None or c.name in names]
+    return "md5(ROW(" + ", ".join(chosen) + ")::text)" if chosen else "NULL::text"
+
+
+def _latest_projected(cols: tuple[Column, ...]) -> str:
+    """The staged records, last version of each id, with their typed columns."""
+    projected = ", ".join(f"{projection(c)} AS {c.name}" for c in cols)
+    return f"""SELECT id, raw, {projected} FROM (
+        SELECT DISTINCT ON (id) id, raw FROM _stage ORDER BY id, seq DESC) latest"""
+
+
+@dataclass(frozen=True)
+class StreamSql:
+    table: str
+    merge: str  # $1 source, $2 stream, $3 run_id -> inserted, changed, new_ids, changed_ids
+    changed_summaries: str  # hydrate: ids whose list summary is new or changed
+    mark_deleted: str  # $1 source, $2 stream, $3 run, $4 start, $5 end, $6 keep ids
+    mark_deleted_all: str  # whole-stream reads: $1 source, $2 stream, $3 run, $4 keep ids
+    drift: str  # $1 source, $2 stream, $3 run, $4 known keys
+
+
+def build(schema: str, spec: StreamSpec) -> StreamSql:
+    table = f"{schema}.{spec.name}"
+    cols = spec.columns
+    names = ", ".join(c.name for c in cols)
+    updates = ", ".join(f"{c.name} = excluded.{c.name}" for c in cols)
+    list_hash = _hash(cols, spec.list_columns) if spec.hydrate else "NULL::text"
+    merge = f"""
+WITH typed AS ({_latest_projected(cols)}
+), projected AS (
+    SELECT typed.*, {_hash(cols)} AS h, {list_hash} AS lh FROM typed
+), diff AS (
+    SELECT p.*, t.id IS NULL AS is_new, t._deleted_at IS NOT NULL AS was_deleted,
+           {_object(cols, "t.")} AS before
+    FROM projected p LEFT JOIN {table} t ON t.source = $1 AND t.id = p.id
+    WHERE t.id IS NULL OR t._hash <> p.h OR t._deleted_at IS NOT NULL
+), upsert AS (
+    INSERT INTO {table} AS t (source, id, {names}, raw, _hash, _list_hash)
+    SELECT $1, id, {names}, raw, h, lh FROM diff
+    ON CONFLICT (source, id) DO UPDATE SET {updates}, raw = excluded.raw,
+        _hash = excluded._hash, _list_hash = excluded._list_hash,
+        _changed_at = now(), _synced_at = now(), _deleted_at = NULL
+    RETURNING t.id
+), changes AS (
+    INSERT INTO paysync.record_changes
+        (source, stream, record_id, run_id, change_kind, changed_fields, before, after)
+    SELECT $1, $2, id, $3, CASE WHEN was_deleted THEN 'undelete' ELSE 'update' END,
+           keys, paysync.pick(before, keys), paysync.pick(after, keys)
+    FROM (SELECT x.*, paysync.changed_keys(x.before, x.after) AS keys
+          FROM (SELECT d.id, d.was_deleted, d.before, {_object(cols, "d.")} AS after
+                FROM diff d WHERE NOT d.is_new) x) c
+)
+SELECT count(*) FILTER (WHERE is_new) AS inserted,
+       count(*) FILTER (WHERE NOT is_new) AS changed,
+       coalesce(array_agg(id) FILTER (WHERE is_new), '{{}}') AS new_ids,
+       coalesce(array_agg(id) FILTER (WHERE NOT is_new), '{{}}') AS changed_ids,
+       (SELECT count(*) FROM upsert) AS written
+FROM diff"""
+    changed_summaries = f"""
+SELECT p.id FROM (SELECT typed.id, {list_hash} AS lh FROM ({_latest_projected(cols)}) typed) p
+LEFT JOIN {table} t ON t.source = $1 AND t.id = p.id
+WHERE t.id IS NULL OR t._list_hash IS DISTINCT FROM p.lh OR t._deleted_at IS NOT NULL"""
+    deleted = f"""
+WITH gone AS (
+    UPDATE {table} t SET _deleted_at = now(), _synced_at = now()
+    WHERE t.source = $1 AND t._deleted_at IS NULL {{range}}
+      AND NOT EXISTS (SELECT 1 FROM _stage s WHERE s.id = t.id) AND t.id <> ALL({{keep}})
+    RETURNING t.id
+)
+INSERT INTO paysync.record_changes (source, stream, record_id, run_id, change_kind)
+SELECT $1, $2, id, $3, 'delete' FROM gone"""
+    cursor = spec.cursor_column
+    in_window = f"AND t.{cursor} >= $4 AND t.{cursor} < $5" if cursor else "AND false"
+    return StreamSql(
+        table=table,
+        merge=merge,
+        changed_summaries=changed_summaries,
+        mark_deleted=deleted.format(range=in_window, keep="$6::text[]"),
+        mark_deleted_all=deleted.format(range="", keep="$4::text[]"),
+        drift="""
+INSERT INTO paysync.schema_drift (source, stream, field_path, first_run_id, example)
+SELECT DISTINCT ON (k) $1, $2, k, $3, s.raw -> k
+FROM _stage s, jsonb_object_keys(s.raw) k WHERE k <> ALL($4::text[])
+ON CONFLICT DO NOTHING""",
+    )

@@ -1,0 +1,83 @@
+"""Which windows a run reads, per stream (DESIGN §3): gaps in the ledger, the lookback, windows
+still holding open records; a backfill reads its range; a full refresh reads everything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+import asyncpg
+
+from connectors.streams import StreamSpec
+from pipelines.runs import done_windows
+from pipelines.window import Interval, WindowSizer, to_read
+
+KINDS = ("incremental", "full-refresh", "backfill", "deep-rescan")
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    kind: str = "incremental"
+    streams: tuple[str, ...] | None = None  # None: every stream of the source
+    range_from: datetime | None = None  # backfill / deep-rescan
+    range_to: datetime | None = None
+    flow_run_id: str | None = None
+
+
+@dataclass
+class StreamPlan:
+    spec: StreamSpec
+    intervals: list[Interval]  # empty and whole=True: read the endpoint whole
+    whole: bool
+    sizer: WindowSizer
+    cursor: datetime | None
+
+    def windows(self) -> Iterator[tuple[datetime, datetime] | None]:
+        if self.whole:
+            yield None
+        else:
+            yield from self.sizer.cut(self.intervals)
+
+    @property
+    def span_seconds(self) -> float:
+        return sum((e - s).total_seconds() for s, e in self.intervals)
+
+
+async def plan_stream(
+    conn: asyncpg.Connection,
+    source: str,
+    spec: StreamSpec,
+    request: SyncRequest,
+    start_date: datetime,
+    now: datetime,
+    lag: timedelta,
+    lookback: timedelta,
+    initial_window: timedelta = timedelta(days=7),
+) -> StreamPlan | None:
+    """The plan for one stream, or None when this kind of run has nothing to read there."""
+    sizer = WindowSizer(initial_window)
+    if spec.parent:
+        return None  # read per parent, by the re-fetch queue
+    if spec.window is None:
+        whole = request.kind != "backfill"
+        return StreamPlan(spec, [], whole, sizer, None) if whole else None
+    end = now - lag
+    span = (max(start_date, request.range_from or start_date), min(end, request.range_to or end))
+    if span[0] >= span[1]:
+        return StreamPlan(spec, [], False, sizer, None)
+    if request.kind in ("full-refresh", "deep-rescan"):
+        intervals = [span]
+    else:
+        done = await done_windows(conn, source, spec.name)
+        reread = now - lookback if request.kind == "incremental" else None
+        intervals = to_read(span, done, reread)
+    cursor = span[1] if request.kind != "deep-rescan" else None
+    return StreamPlan(spec, intervals, False, sizer, cursor)
+
+
+def day_start(day: object) -> datetime:
+    """A date (or datetime) as an aware UTC datetime at its start."""
+    if isinstance(day, datetime):
+        return day if day.tzinfo else day.replace(tzinfo=UTC)
+    return datetime.combine(day, time(), tzinfo=UTC)  # type: ignore[arg-type]

@@ -1,0 +1,95 @@
+"""``paysync.sync_runs``, ``stream_state`` and the window ledger: what ran and what is done."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+
+import asyncpg
+
+from pipelines.window import DoneWindow
+
+
+@dataclass
+class RunCounts:
+    windows: int = 0
+    pages: int = 0
+    requests: int = 0
+    retries: int = 0
+    records_read: int = 0
+    records_inserted: int = 0
+    records_changed: int = 0
+    records_deleted: int = 0
+    records_rejected: int = 0
+
+    def add(self, other: RunCounts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+async def start_run(
+    conn: asyncpg.Connection,
+    kind: str,
+    source: str,
+    streams: list[str],
+    range_from: datetime | None = None,
+    range_to: datetime | None = None,
+    flow_run_id: str | None = None,
+) -> int:
+    return int(
+        await conn.fetchval(
+            """INSERT INTO paysync.sync_runs
+               (kind, source, streams, range_from, range_to, host, pid, flow_run_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING run_id""",
+            kind, source, streams, range_from, range_to, socket.gethostname(), os.getpid(),
+            flow_run_id,
+        )
+    )  # fmt: skip
+
+
+async def finish_run(
+    conn: asyncpg.Connection,
+    run_id: int,
+    outcome: str,
+    counts: RunCounts,
+    error: str | None = None,
+    details: dict[str, object] | None = None,
+) -> None:
+    values = asdict(counts)
+    assignments = ", ".join(f"{name} = ${i + 5}" for i, name in enumerate(values))
+    await conn.execute(
+        f"""UPDATE paysync.sync_runs SET finished_at = now(), outcome = $2, error = $3,
+            details = $4::jsonb, {assignments} WHERE run_id = $1""",
+        run_id, outcome, error, _json(details or {}), *values.values(),
+    )  # fmt: skip
+
+
+async def done_windows(conn: asyncpg.Connection, source: str, stream: str) -> list[DoneWindow]:
+    rows = await conn.fetch(
+        """SELECT window_start, window_end, open_records FROM paysync.sync_windows
+           WHERE source = $1 AND stream = $2 ORDER BY window_start""",
+        source, stream,
+    )  # fmt: skip
+    return [DoneWindow(r["window_start"], r["window_end"], r["open_records"]) for r in rows]
+
+
+async def stream_success(
+    conn: asyncpg.Connection, source: str, stream: str, run_id: int, cursor: datetime | None
+) -> None:
+    """Mark a stream synced; the cursor only ever moves forward (a backfill cannot rewind it)."""
+    await conn.execute(
+        """INSERT INTO paysync.stream_state (source, stream, cursor, last_run_id, last_success_at)
+           VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (source, stream) DO UPDATE SET
+               cursor = GREATEST(paysync.stream_state.cursor, excluded.cursor),
+               last_run_id = excluded.last_run_id, last_success_at = now()""",
+        source, stream, cursor, run_id,
+    )  # fmt: skip
+
+
+def _json(value: dict[str, object]) -> str:
+    import orjson
+
+    return orjson.dumps(value, default=str).decode()

@@ -1,0 +1,73 @@
+"""Entry points shared by the CLI and the Prefect flows: run syncs for configured sources."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import asyncpg
+
+from connectors.registry import connector
+from pipelines import db
+from pipelines.engine import Progress, RunReport, SourceSync
+from pipelines.errors import ConfigError
+from pipelines.migrate import migrate
+from pipelines.plan import SyncRequest
+from pipelines.settings import Settings, SourceBase
+
+
+def select_sources(settings: Settings, name: str | None) -> list[SourceBase]:
+    if name is not None:
+        return [settings.source(name)]
+    if not settings.sources:
+        raise ConfigError(f"no [[sources]] configured in {settings.where}; add one (see README)")
+    return list(settings.sources)
+
+
+def check_streams(source: SourceBase, streams: Sequence[str] | None) -> tuple[str, ...] | None:
+    if not streams:
+        return None
+    known = connector(source.provider).streams
+    unknown = [s for s in streams if s not in known]
+    if unknown:
+        raise ConfigError(
+            f"unknown stream {', '.join(unknown)} for source {source.name!r} "
+            f"({source.provider}); known: {', '.join(known)}"
+        )
+    return tuple(streams)
+
+
+async def open_pool(settings: Settings, size: int) -> asyncpg.Pool:
+    url = db.database_url(settings.database)
+    conn = await db.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return await db.create_pool(url, size)
+
+
+async def sync(
+    settings: Settings,
+    request: SyncRequest,
+    source: str | None = None,
+    streams: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> list[RunReport]:
+    """Sync the chosen sources concurrently; each source is one run."""
+    sources = select_sources(settings, source)
+    plans = [(s, check_streams(s, streams)) for s in sources]
+    for s, _ in plans:
+        s.require_secret()
+    size = sum(s.concurrency for s in sources) + 2
+    pool = await open_pool(settings, size)
+    try:
+        runs = [
+            SourceSync(pool, s, connector(s.provider), settings.sync,
+                       SyncRequest(request.kind, names, request.range_from, request.range_to,
+                                   request.flow_run_id), progress).run()
+            for s, names in plans
+        ]  # fmt: skip
+        return list(await asyncio.gather(*runs))
+    finally:
+        await pool.close()

@@ -1,0 +1,90 @@
+"""Half-open UTC windows ``[start, end)`` (STYLE #6) and the arithmetic of what to read.
+
+A stream's history is the interval ``[start_date, now - lag)``. What a run reads is that
+interval minus the windows the ledger says are done, plus what must be re-read anyway: the
+lookback, and done windows that still held records in a non-final status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class DoneWindow:
+    start: datetime
+    end: datetime
+    open_records: int
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping union of the intervals (touching ones joined)."""
+    result: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[0] < i[1]):
+        if result and start <= result[-1][1]:
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return result
+
+
+def subtract(interval: Interval, holes: Iterable[Interval]) -> list[Interval]:
+    """The parts of ``interval`` not covered by ``holes``."""
+    start, end = interval
+    gaps = []
+    for hole_start, hole_end in merge(holes):
+        if hole_end <= start or hole_start >= end:
+            continue
+        if hole_start > start:
+            gaps.append((start, hole_start))
+        start = max(start, hole_end)
+    if start < end:
+        gaps.append((start, end))
+    return gaps
+
+
+def to_read(
+    span: Interval,
+    done: Iterable[DoneWindow],
+    reread_from: datetime | None,
+) -> list[Interval]:
+    """The intervals of ``span`` a run must read, in order.
+
+    ``reread_from``: everything from there on is read again (the lookback), ``None`` for none.
+    Done windows still holding open records are read again whole.
+    """
+    done = list(done)
+    settled = [(w.start, w.end) for w in done if w.open_records == 0]
+    reopen = [(w.start, w.end) for w in done if w.open_records > 0]
+    if reread_from is not None:
+        settled = [(s, min(e, reread_from)) for s, e in settled]
+    gaps = subtract(span, settled)
+    return merge([*gaps, *((max(s, span[0]), min(e, span[1])) for s, e in reopen)])
+
+
+@dataclass
+class WindowSizer:
+    """Cuts intervals into windows whose size follows the data: a window that needed many
+    pages halves the next ones, a near-empty one doubles them (dense split, sparse merge)."""
+
+    size: timedelta
+    minimum: timedelta = timedelta(minutes=1)
+    maximum: timedelta = timedelta(days=92)
+    dense_pages: int = 8
+
+    def feedback(self, pages: int, last_page_items: int, page_size: int) -> None:
+        if pages > self.dense_pages:
+            self.size = max(self.minimum, self.size / 2)
+        elif pages <= 1 and last_page_items < page_size // 4:
+            self.size = min(self.maximum, self.size * 2)
+
+    def cut(self, intervals: Iterable[Interval]) -> Iterator[Interval]:
+        for start, end in intervals:
+            while start < end:
+                stop = min(end, start + self.size)
+                yield start, stop
+                start = stop
