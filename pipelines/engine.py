@@ -58,7 +58,7 @@ class SourceSync:
         self.pool, self.source, self.connector = pool, source, connector
         self.settings, self.request = settings, request
         self.progress = progress or (lambda run, stream: None)
-        self.now = now or datetime.now(UTC)
+        self.now = now or request.as_of or datetime.now(UTC)
         names = request.streams or tuple(connector.streams)
         self.specs = [connector.streams[n] for n in names]
         self.sql: dict[str, StreamSql] = {

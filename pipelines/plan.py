@@ -23,6 +23,7 @@ class SyncRequest:
     range_from: datetime | None = None  # backfill / deep-rescan
     range_to: datetime | None = None
     flow_run_id: str | None = None
+    as_of: datetime | None = None  # "now" for planning (tests follow the emulator's clock)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 
 import asyncpg
 
@@ -64,8 +65,7 @@ async def sync(
     try:
         runs = [
             SourceSync(pool, s, connector(s.provider), settings.sync,
-                       SyncRequest(request.kind, names, request.range_from, request.range_to,
-                                   request.flow_run_id), progress).run()
+                       replace(request, streams=names), progress).run()
             for s, names in plans
         ]  # fmt: skip
         return list(await asyncio.gather(*runs))
