@@ -116,9 +116,14 @@ class SourceSync:
             )
         queue = _RoundRobin({p.spec.name: p.windows() for p in plans})
         by_name = {p.spec.name: p for p in plans}
-        async with asyncio.TaskGroup() as group:
-            for _ in range(self.source.concurrency):
-                group.create_task(self._worker(queue, by_name, report))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(self.source.concurrency):
+                    group.create_task(self._worker(queue, by_name, report))
+        except* ProviderError as failures:
+            # One worker hit an error that ends the run; the others were cancelled and their
+            # open windows rolled back. Report the first cause as itself.
+            raise failures.exceptions[0] from None
         async with self.pool.acquire() as conn:
             for plan in plans:
                 if not report.streams[plan.spec.name].error:

@@ -142,7 +142,7 @@ async def count_open(conn: asyncpg.Connection, spec: StreamSpec) -> int:
     column = next(c for c in spec.columns if c.name == spec.status_column)
     return int(
         await conn.fetchval(
-            f"SELECT count(*) FROM _stage WHERE {projection(column)} = ANY($1::text[])",
+            f"SELECT count(*) FROM _stage WHERE ({projection(column)})::text = ANY($1::text[])",
             sorted(spec.open_statuses),
         )
     )

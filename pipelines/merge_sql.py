@@ -67,11 +67,19 @@ def build(schema: str, spec: StreamSpec) -> StreamSql:
 WITH typed AS ({_latest_projected(cols)}
 ), projected AS (
     SELECT typed.*, {_hash(cols)} AS h, {list_hash} AS lh FROM typed
-), diff AS (
-    SELECT p.*, t.id IS NULL AS is_new, t._deleted_at IS NOT NULL AS was_deleted,
+), existing AS (
+    -- Lock only the rows about to change, in id order. A concurrent window that already
+    -- wrote the same version makes the hash test fail on re-check: no second change row.
+    SELECT p.*, false AS is_new, t._deleted_at IS NOT NULL AS was_deleted,
            {_object(cols, "t.")} AS before
-    FROM projected p LEFT JOIN {table} t ON t.source = $1 AND t.id = p.id
-    WHERE t.id IS NULL OR t._hash <> p.h OR t._deleted_at IS NOT NULL
+    FROM projected p JOIN {table} t ON t.source = $1 AND t.id = p.id
+    WHERE t._hash <> p.h OR t._deleted_at IS NOT NULL
+    ORDER BY t.id FOR UPDATE OF t
+), diff AS (
+    SELECT * FROM existing
+    UNION ALL
+    SELECT p.*, true, false, NULL::jsonb FROM projected p
+    WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source = $1 AND t.id = p.id)
 ), upsert AS (
     INSERT INTO {table} AS t (source, id, {names}, raw, _hash, _list_hash)
     SELECT $1, id, {names}, raw, h, lh FROM diff

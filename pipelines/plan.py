@@ -4,7 +4,7 @@ still holding open records; a backfill reads its range; a full refresh reads eve
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 import asyncpg
@@ -29,20 +29,22 @@ class SyncRequest:
 @dataclass
 class StreamPlan:
     spec: StreamSpec
-    intervals: list[Interval]  # empty and whole=True: read the endpoint whole
-    whole: bool
+    intervals: list[Interval]  # gaps, cut into windows as the sizer decides
+    whole: bool  # read the endpoint whole (no date filter)
     sizer: WindowSizer
     cursor: datetime | None
+    reopen: list[Interval] = field(default_factory=list)  # done windows read again as they are
 
     def windows(self) -> Iterator[tuple[datetime, datetime] | None]:
         if self.whole:
             yield None
-        else:
-            yield from self.sizer.cut(self.intervals)
+            return
+        yield from self.reopen
+        yield from self.sizer.cut(self.intervals)
 
     @property
     def span_seconds(self) -> float:
-        return sum((e - s).total_seconds() for s, e in self.intervals)
+        return sum((e - s).total_seconds() for s, e in [*self.intervals, *self.reopen])
 
 
 async def plan_stream(
@@ -67,14 +69,15 @@ async def plan_stream(
     span = (max(start_date, request.range_from or start_date), min(end, request.range_to or end))
     if span[0] >= span[1]:
         return StreamPlan(spec, [], False, sizer, None)
+    reopen: list[Interval] = []
     if request.kind in ("full-refresh", "deep-rescan"):
         intervals = [span]
     else:
         done = await done_windows(conn, source, spec.name)
         reread = now - lookback if request.kind == "incremental" else None
-        intervals = to_read(span, done, reread)
+        intervals, reopen = to_read(span, done, reread)
     cursor = span[1] if request.kind != "deep-rescan" else None
-    return StreamPlan(spec, intervals, False, sizer, cursor)
+    return StreamPlan(spec, intervals, False, sizer, cursor, reopen)
 
 
 def day_start(day: object) -> datetime:

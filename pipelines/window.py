@@ -51,19 +51,26 @@ def to_read(
     span: Interval,
     done: Iterable[DoneWindow],
     reread_from: datetime | None,
-) -> list[Interval]:
-    """The intervals of ``span`` a run must read, in order.
+) -> tuple[list[Interval], list[Interval]]:
+    """What a run must read in ``span``: (gaps to cut into new windows, done windows to re-read
+    with their exact bounds, so their ledger rows are replaced rather than shadowed).
 
     ``reread_from``: everything from there on is read again (the lookback), ``None`` for none.
     Done windows still holding open records are read again whole.
     """
     done = list(done)
-    settled = [(w.start, w.end) for w in done if w.open_records == 0]
-    reopen = [(w.start, w.end) for w in done if w.open_records > 0]
+    covered = [(w.start, w.end) for w in done]
     if reread_from is not None:
-        settled = [(s, min(e, reread_from)) for s, e in settled]
-    gaps = subtract(span, settled)
-    return merge([*gaps, *((max(s, span[0]), min(e, span[1])) for s, e in reopen)])
+        covered = [(s, min(e, reread_from)) for s, e in covered]
+    gaps = subtract(span, covered)
+    in_gaps = merge(gaps)
+    reopen = [
+        (w.start, w.end)
+        for w in done
+        if w.open_records > 0
+        and not any(s <= w.start and w.end <= e for s, e in in_gaps)  # the lookback has it
+    ]
+    return gaps, sorted(reopen)
 
 
 @dataclass

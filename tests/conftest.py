@@ -81,3 +81,9 @@ def db_url(pg_server: str, template_db: str) -> Iterator[str]:
 def empty_db_url(pg_server: str) -> Iterator[str]:
     """An empty database (nothing migrated) for this test alone."""
     yield from _fresh_database(pg_server, "template0")
+
+
+@pytest.fixture
+def fresh_db_url(pg_server: str, template_db: str) -> Iterator[str]:
+    """A migrated database for this test alone."""
+    yield from _fresh_database(pg_server, template_db)

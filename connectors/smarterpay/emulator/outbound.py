@@ -137,7 +137,8 @@ class Outbound:
         lo = self.ds.start - 400 * DAY if start is None else start
         hi = t + 1 if end is None else min(end, t + 1)
         generated = [_scan(self.ds, s, lo, hi, self.ds.count(s.resource)) for s in self._sources]
-        adhoc = [m for m in self._adhoc if lo <= m.ts < hi]
+        # Ad-hoc messages (late arrivals, say) may predate the generated history: no lower bound.
+        adhoc = [m for m in self._adhoc if (start is None or start <= m.ts) and m.ts < hi]
         return heapq.merge(*generated, adhoc)
 
     def find(self, message_id: str, t: float) -> Message | None:
