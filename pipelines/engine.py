@@ -197,12 +197,21 @@ class SourceSync:
             )
         else:
             await loader.merge_stage(conn, t, result)
+        if self.request.kind in ("full-refresh", "deep-rescan"):
+            await self._enqueue_all_children(conn, t)
         if t.spec.name == self.connector.feed_stream and result.new_ids:
             await self._enqueue_feed(conn, result.new_ids)
         result.deleted = await loader.mark_deleted(conn, t, rejects, start, end)
         result.open_records = await loader.count_open(conn, t.spec)
         if start is not None and end is not None:
             await loader.record_window(conn, t, start, end, result)
+
+    async def _enqueue_all_children(self, conn: asyncpg.Connection, t: loader.Target) -> None:
+        """A full re-read also re-reads children, which change without their parent."""
+        ids = [r["id"] for r in await conn.fetch("SELECT DISTINCT id FROM _stage")]
+        for child in self.connector.streams.values():
+            if child.parent == t.spec.name:
+                await loader.enqueue(conn, t.source, child.name, ids, "children")
 
     async def _enqueue_feed(self, conn: asyncpg.Connection, new_ids: list[str]) -> None:
         assert self.connector.feed_events is not None

@@ -194,3 +194,19 @@ async def drop_satisfied(conn: asyncpg.Connection, t: Target) -> None:
               AND r.source = q.source AND r.id = q.record_id AND r._synced_at >= q.event_at""",
         t.source, t.spec.name,
     )  # fmt: skip
+
+
+async def requeue_open_children(conn: asyncpg.Connection, t: Target) -> None:
+    """Parents with a child still in flight: read their children again (a refund can settle
+    while its payment does not change)."""
+    spec = t.spec
+    if not (spec.parent and spec.child_parent_column and spec.status_column and spec.open_statuses):
+        return
+    await conn.execute(
+        f"""INSERT INTO paysync.refetch_queue (source, stream, record_id, reason)
+            SELECT DISTINCT $1, $2, {spec.child_parent_column}, 'children' FROM {t.sql.table}
+            WHERE source = $1 AND _deleted_at IS NULL AND {spec.child_parent_column} IS NOT NULL
+              AND {spec.status_column}::text = ANY($3::text[])
+            ON CONFLICT DO NOTHING""",
+        t.source, spec.name, sorted(spec.open_statuses),
+    )  # fmt: skip

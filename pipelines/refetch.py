@@ -25,6 +25,7 @@ async def drain(sync: SourceSync, report: RunReport) -> None:
         for spec in sync.connector.streams.values():
             target = loader.Target(sync.source.name, spec, sync.sql[spec.name], report.run_id)
             await loader.drop_satisfied(conn, target)
+            await loader.requeue_open_children(conn, target)
     while True:
         async with sync.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(

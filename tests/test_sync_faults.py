@@ -119,3 +119,43 @@ def asyncio_run(coro):
     import asyncio
 
     return asyncio.run(coro)
+
+
+async def test_contract_change_stops_only_that_stream_and_keeps_the_rejects(
+    fresh_db_url: str,
+) -> None:
+    with start_emulator(
+        "smarterpay", records=200, seed=24, token=TOKEN, faults="malformed=0.3,seed=2"
+    ) as emu:
+        report = await sync(make_settings(fresh_db_url, emu), emu)
+    failed = {name: s.error for name, s in report.streams.items() if s.error}
+    assert report.outcome == "partial" and failed
+    assert all("provider contract changed?" in e for e in failed.values())
+    assert any(not s.error and s.counts.records_inserted for s in report.streams.values())
+    conn = await asyncpg.connect(fresh_db_url)
+    try:
+        kept = await conn.fetchval(
+            "SELECT count(*) FROM paysync.rejects WHERE run_id = $1", report.run_id
+        )
+        outcome = await conn.fetchval(
+            "SELECT outcome FROM paysync.sync_runs WHERE run_id = $1", report.run_id
+        )
+    finally:
+        await conn.close()
+    assert kept > 0 and outcome == "partial"
+
+
+async def test_maintenance_beyond_the_retry_budget_gives_up_cleanly(fresh_db_url: str) -> None:
+    from connectors.errors import ProviderUnavailableError
+
+    with start_emulator(
+        "smarterpay", records=50, seed=25, token=TOKEN, faults="maintenance=1,retry_after=0"
+    ) as emu:
+        settings = make_settings(fresh_db_url, emu)
+        settings.sync.retry_budget_seconds = 2
+        with pytest.raises(ProviderUnavailableError, match="HTTP 503.*rerun later"):
+            await sync(settings, emu)
+        emu.set_faults(None)  # maintenance over: the next run completes
+        report = await sync(settings, emu)
+        assert report.outcome == "succeeded"
+        await assert_equals_truth(fresh_db_url, emu)

@@ -175,3 +175,37 @@ async def test_old_record_changed_is_found_through_the_change_feed(db_url: str, 
         report.run_id, changed,
     )  # fmt: skip
     assert logged >= 1
+
+
+async def test_record_gone_from_a_fully_reread_window_is_marked_deleted(
+    db_url: str, emulator
+) -> None:
+    await sync(make_settings(db_url, emulator), emulator)
+    conn = await asyncpg.connect(db_url)
+    try:
+        created = await conn.fetchval(
+            "SELECT min(created_at) FROM smarterpay.payments WHERE source = 'bacs'"
+        )
+        await conn.execute(
+            """INSERT INTO smarterpay.payments (source, id, created_at, raw, _hash)
+               VALUES ('bacs', 'P01GHOST', $1, '{"id": "P01GHOST"}', 'x')""",
+            created,
+        )
+        report = await sync(
+            make_settings(db_url, emulator), emulator, kind="full-refresh", streams=("payments",)
+        )
+        gone = await conn.fetchval(
+            "SELECT _deleted_at FROM smarterpay.payments WHERE id = 'P01GHOST'"
+        )
+        logged = await conn.fetchval(
+            "SELECT change_kind FROM paysync.record_changes WHERE record_id = 'P01GHOST' AND run_id = $1",
+            report.run_id,
+        )
+        marked = await conn.fetchval(
+            "SELECT count(*) FROM smarterpay.payments WHERE _deleted_at IS NOT NULL"
+        )
+    finally:
+        await conn.close()
+    assert gone is not None and logged == "delete"
+    assert marked == 1  # nothing else was marked
+    assert report.counts.records_deleted == 1
