@@ -82,10 +82,15 @@ def test_sigkill_at_random_points_loses_and_repeats_nothing(
         command = [str(Path(sys.executable).parent / "paysync"), "sync", "--json"]
         rng = random.Random(5)
         for _ in range(6):
-            process = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            time.sleep(rng.uniform(1.2, 4.0))
+            # Kill after a random amount of progress (windows committed), not of wall time:
+            # the point stays random and meaningful however loaded the machine is.
+            target = asyncio_run(_ledger_size(fresh_db_url)) + rng.randint(1, 25)
+            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 120
+            while process.poll() is None and time.monotonic() < deadline:
+                if asyncio_run(_ledger_size(fresh_db_url)) >= target:
+                    break
+                time.sleep(0.05)
             process.send_signal(signal.SIGKILL)
             process.wait()
         done_by_killed_runs = asyncio_run(_settled_old_windows(fresh_db_url, emu))
@@ -97,6 +102,14 @@ def test_sigkill_at_random_points_loses_and_repeats_nothing(
         # a re-read would have replaced their ledger row (and its run_id).
         missing = done_by_killed_runs - asyncio_run(_settled_old_windows(fresh_db_url, emu))
         assert not missing, sorted(missing)[:5]
+
+
+async def _ledger_size(db_url: str) -> int:
+    conn = await asyncpg.connect(db_url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM paysync.sync_windows"))
+    finally:
+        await conn.close()
 
 
 async def _settled_old_windows(db_url: str, emu) -> set[tuple]:
