@@ -53,8 +53,12 @@ class SourceBase(BaseModel):
     requests_per_second: float | None = Field(None, gt=0)
     ca_bundle: Path | None = None
     lookback_days: float = Field(7, ge=0)
+    # Names the env variable holding the shared secret webhook calls must present (providers
+    # whose webhooks carry no credential of their own); None: such webhooks are refused.
+    webhook_secret_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     # Filled from the environment variable the file names; never read from the file itself.
     _secret: SecretStr | None = PrivateAttr(None)
+    _webhook_secret: SecretStr | None = PrivateAttr(None)
 
     @field_validator("base_url")
     @classmethod
@@ -79,6 +83,13 @@ class SourceBase(BaseModel):
 
     def set_secret(self, value: str | None) -> None:
         self._secret = SecretStr(value) if value else None
+
+    @property
+    def webhook_secret(self) -> SecretStr | None:
+        return self._webhook_secret
+
+    def set_webhook_secret(self, value: str | None) -> None:
+        self._webhook_secret = SecretStr(value) if value else None
 
 
 class SmarterPaySource(SourceBase):
@@ -187,6 +198,8 @@ def _apply_database_url(settings: Settings, env: Any) -> None:
 def _resolve_secrets(settings: Settings, env: Any) -> None:
     for source in settings.sources:
         source.set_secret(env.get(source.secret_env))
+        if source.webhook_secret_env:
+            source.set_webhook_secret(env.get(source.webhook_secret_env))
 
 
 def _describe(exc: ValidationError, path: Path | None) -> str:

@@ -95,3 +95,12 @@ class WindowSizer:
                 stop = min(end, start + self.size)
                 yield start, stop
                 start = stop
+
+
+def split_range(start: datetime, end: datetime, parts: int) -> list[Interval]:
+    """``[start, end)`` cut into ``parts`` equal half-open partitions (a backfill's fan-out)."""
+    if parts < 1 or start >= end:
+        raise ValueError("need at least one partition of a non-empty range")
+    step = (end - start) / parts
+    bounds = [start + step * i for i in range(parts)] + [end]
+    return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i] < bounds[i + 1]]

@@ -6,7 +6,9 @@ from __future__ import annotations
 import typer
 
 from pipelines.cli import db, emulator
+from pipelines.cli.backfill import backfill
 from pipelines.cli.demo import demo
+from pipelines.cli.status import status
 from pipelines.cli.sync import sync
 
 app = typer.Typer(
@@ -18,4 +20,6 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(emulator.app, name="emulator")
 app.command()(sync)
+app.command()(backfill)
+app.command()(status)
 app.command()(demo)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import orjson
 import typer
 from rich.console import Console
@@ -11,7 +9,8 @@ from rich.table import Table
 
 from pipelines import service
 from pipelines.cli._run import run, settings
-from pipelines.engine import RunReport, StreamReport
+from pipelines.cli.progress import SyncProgress
+from pipelines.engine import RunReport
 from pipelines.plan import SyncRequest
 
 
@@ -24,19 +23,9 @@ def sync(
     """Incremental sync: new windows, the lookback, open records, the change feed."""
     config = settings()
     request = SyncRequest(kind="full-refresh" if full_refresh else "incremental")
-    progress = None if json_output else plain_progress
-    reports = run(lambda: service.sync(config, request, source, stream or None, progress))
+    with SyncProgress(enabled=not json_output) as progress:
+        reports = run(lambda: service.sync(config, request, source, stream or None, progress))
     finish(reports, json_output)
-
-
-def plain_progress(report: RunReport, stream: StreamReport) -> None:
-    c = stream.counts
-    share = f"{stream.seconds_done / stream.seconds_total:.0%}" if stream.seconds_total else "-"
-    print(
-        f"{report.source}/{stream.name}: {share} windows={c.windows} pages={c.pages} "
-        f"records={c.records_read} new={c.records_inserted} changed={c.records_changed}",
-        file=sys.stderr, flush=True,
-    )  # fmt: skip
 
 
 def finish(reports: list[RunReport], json_output: bool) -> None:
