@@ -35,13 +35,13 @@ def demo_settings(url: str, bacs: RunningEmulator, cards: RunningEmulator) -> Se
     start = date(2015, 1, 1)
     sp = SmarterPaySource(
         name="demo-bacs", provider="smarterpay", base_url=bacs.base_url,
-        token_env="PAYSYNC_DEMO_TOKEN", ca_bundle=Path(bacs.ca_path), start_date=start,
+        token_env="PAYSYNC_DEMO_TOKEN", ca_bundle=Path(bacs.ca_path) if bacs.ca_path else None, start_date=start,
     )  # fmt: skip
     sp.set_secret(bacs.credentials["token"])
     s2p = Smart2PaySource(
         name="demo-cards", provider="smart2pay", base_url=cards.base_url,
         site_id=int(cards.credentials["site_id"]), api_key_env="PAYSYNC_DEMO_API_KEY",
-        ca_bundle=Path(cards.ca_path), start_date=start,
+        ca_bundle=Path(cards.ca_path) if cards.ca_path else None, start_date=start,
     )  # fmt: skip
     s2p.set_secret(cards.credentials["api_key"])
     return Settings(database=DatabaseSettings(url=url), sources=[sp, s2p])

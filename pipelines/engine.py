@@ -235,14 +235,12 @@ class SourceSync:
     async def pages(
         self, spec: StreamSpec, start: datetime | None, end: datetime | None
     ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
-        params: dict[str, str] | None = {
-            **spec.extra_params,
-            **spec.paginator.first(spec.page_size),
-        }
+        first = {**spec.extra_params, **spec.paginator.first(spec.page_size)}
         if spec.window is not None and start is not None and end is not None:
             widen = timedelta(seconds=spec.window.widen_s)
-            params[spec.window.start_param] = spec.window.format(start - widen)
-            params[spec.window.end_param] = spec.window.format(end + widen)
+            first[spec.window.start_param] = spec.window.format(start - widen)
+            first[spec.window.end_param] = spec.window.format(end + widen)
+        params: dict[str, str] | None = first
         previous_first: Any = object()
         for _ in range(MAX_PAGES_PER_WINDOW):
             if params is None:
@@ -254,12 +252,12 @@ class SourceSync:
                     f"source {self.source.name!r}, stream {spec.name}: the response has no list "
                     f"under {spec.envelope!r} (keys: {sorted(body)[:5]}); provider contract changed?"
                 )
-            first = items[0] if items else None
-            if first is not None and first == previous_first:
+            head = items[0] if items else None
+            if head is not None and head == previous_first:
                 raise ContractChangedError(
                     f"source {self.source.name!r}, stream {spec.name}: the same page came back twice ({params})"
                 )
-            previous_first = first
+            previous_first = head
             yield split_page(spec, items)
             params = spec.paginator.next(params, len(items), body)
         raise ContractChangedError(

@@ -39,9 +39,9 @@ async def drain(sync: SourceSync, report: RunReport) -> None:
             for row in rows:
                 groups[row["stream"]].append(row["record_id"])
             for stream, ids in groups.items():
-                spec = sync.connector.streams.get(stream)
-                if spec is not None:
-                    await _refetch(sync, conn, spec, ids, report)
+                found = sync.connector.streams.get(stream)
+                if found is not None:
+                    await _refetch(sync, conn, found, ids, report)
                 await conn.execute(
                     "DELETE FROM paysync.refetch_queue WHERE source = $1 AND stream = $2 AND record_id = ANY($3::text[])",
                     sync.source.name, stream, ids,

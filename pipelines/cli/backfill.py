@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import typer
 
@@ -50,7 +51,5 @@ def backfill(
     with SyncProgress(enabled=not json_output) as progress:
         for part_start, part_end in split_range(start, end, partitions):
             request = SyncRequest(kind="backfill", range_from=part_start, range_to=part_end)
-            reports += run(
-                lambda r=request: service.sync(config, r, source, stream or None, progress)
-            )
+            reports += run(partial(service.sync, config, request, source, stream or None, progress))
     finish(reports, json_output)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from functools import partial
 
 import typer
 from rich.console import Console
@@ -66,7 +67,7 @@ def demo(
 
         console.rule("3. what an analyst sees")
         for title, sql in QUERIES.items():
-            console.print(_result(title, run(lambda q=sql: steps.query(url, q))))
+            console.print(_result(title, run(partial(steps.query, url, sql))))
     console.rule("connect")
     console.print(
         f"psql '{db.redact(url)}'   (the embedded server keeps running; `paysync db stop` ends it)"
