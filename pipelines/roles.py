@@ -1,29 +1,52 @@
-"""Read-only access for analysts (DESIGN §4): the views and stream tables, nothing in ``paysync``."""
+"""Read-only access for analysts (DESIGN §4): the views and stream tables, nothing in ``paysync``.
+
+The grants themselves are SQL (``paysync.apply_reader_grants`` in ``sql/views/900_reader_grants.sql``)
+and every migrate re-applies them to the roles recorded in ``paysync.reader_roles``, so tables,
+columns and views added later reach existing readers. With ``no_pii`` the role reads every
+stream-table column except those named in ``analytics.pii_columns`` (and never ``raw``).
+"""
 
 from __future__ import annotations
 
 import asyncpg
 
-from pipelines.errors import ConfigError
+from pipelines.errors import ConfigError, MigrationError
 
 READABLE_SCHEMAS = ("analytics", "smarterpay", "smart2pay")
 
 
-async def grant_reader(conn: asyncpg.Connection, role: str) -> bool:
+async def grant_reader(conn: asyncpg.Connection, role: str, no_pii: bool = False) -> bool:
     """Grant ``role`` read access; creates it (NOLOGIN) when missing. True when it was created."""
     if not role or len(role) > 63:
         raise ConfigError("ROLE must be a PostgreSQL role name of 1 to 63 characters")
+    if not await conn.fetchval("SELECT to_regclass('paysync.reader_roles') IS NOT NULL"):
+        raise MigrationError(
+            "the database is not migrated to this paysync's version; run `paysync db migrate`"
+        )
     quoted = await conn.fetchval("SELECT quote_ident($1)", role)
     async with conn.transaction():
         created = not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
         if created:
             await conn.execute(f"CREATE ROLE {quoted} NOLOGIN")
-        for schema in READABLE_SCHEMAS:
-            await conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {quoted}")
-            await conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {quoted}")
-            await conn.execute(
-                f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {quoted}"
-            )
-        await conn.execute(f"REVOKE ALL ON SCHEMA paysync FROM {quoted}")
-        await conn.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA paysync FROM {quoted}")
+        await conn.execute("SELECT paysync.apply_reader_grants($1, $2, true)", role, no_pii)
+        await conn.execute(
+            """INSERT INTO paysync.reader_roles (role, no_pii) VALUES ($1, $2)
+               ON CONFLICT (role) DO UPDATE SET no_pii = excluded.no_pii, granted_at = now()""",
+            role,
+            no_pii,
+        )
     return bool(created)
+
+
+async def pii_columns(conn: asyncpg.Connection) -> list[tuple[str, str, str]]:
+    """(schema, relation, column) of every stream-schema column a --no-pii reader cannot read."""
+    rows = await conn.fetch(
+        """SELECT n.nspname, c.relname, a.attname
+           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname IN ('smarterpay', 'smart2pay') AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+             AND a.attnum > 0 AND NOT a.attisdropped
+             AND a.attname IN (SELECT column_name FROM analytics.pii_columns)
+           ORDER BY 1, 2, a.attnum"""
+    )
+    return [(r[0], r[1], r[2]) for r in rows]

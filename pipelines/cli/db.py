@@ -44,6 +44,12 @@ def url() -> None:
 @app.command("grant-reader")
 def grant_reader(
     role: str = typer.Argument(..., help="PostgreSQL role to grant read access"),
+    no_pii: bool = typer.Option(
+        False,
+        "--no-pii",
+        help="No personal data: no raw JSON, bank account numbers, e-mails, names, addresses "
+        "(the columns listed in analytics.pii_columns)",
+    ),
 ) -> None:
     """Give ROLE read-only access to the analytics views and stream tables, none to paysync.*."""
     config = settings()
@@ -51,14 +57,17 @@ def grant_reader(
     async def main() -> None:
         conn = await database.connect(database.database_url(config.database))
         try:
-            created = await grant(conn, role)
+            created = await grant(conn, role, no_pii=no_pii)
         finally:
             await conn.close()
         if created:
             typer.echo(
                 f"created role {role} (NOLOGIN); give it a login with ALTER ROLE … LOGIN PASSWORD …"
             )
-        typer.echo(f"{role} can read schemas analytics, smarterpay, smart2pay; nothing in paysync")
+        scope = "without the columns in analytics.pii_columns" if no_pii else "every column"
+        typer.echo(
+            f"{role} can read schemas analytics, smarterpay, smart2pay ({scope}); nothing in paysync"
+        )
 
     run(main)
 
