@@ -102,9 +102,38 @@ class FeedEvent:
 
 
 @dataclass(frozen=True)
+class WebhookRecord:
+    """One record a notification names: the full record to merge, or None to fetch it by id."""
+
+    stream: str
+    record_id: str
+    record: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A parsed webhook body: its idempotency key and the records it names."""
+
+    key: str
+    records: tuple[WebhookRecord, ...]
+
+
+@dataclass(frozen=True)
+class WebhookParser:
+    """How to take a provider's webhooks (all pure): ``verify(source, headers)`` in constant
+    time; ``parse(body)`` raises ValueError for a body that is not a notification;
+    ``is_stale(incoming, stored)`` says a full record is older than the stored one."""
+
+    verify: Callable[[Any, Mapping[str, str]], bool]
+    parse: Callable[[Any], Notification]
+    is_stale: Callable[[Mapping[str, Any], Mapping[str, Any]], bool] | None = None
+
+
+@dataclass(frozen=True)
 class Connector:
     provider: str
     streams: Mapping[str, StreamSpec]
     auth_headers: Callable[[Any], dict[str, str]]  # (source settings) -> headers; never logged
     feed_stream: str | None = None  # a stream whose records name other records that changed
     feed_events: Callable[[Mapping[str, Any]], list[FeedEvent]] | None = None
+    webhook: WebhookParser | None = None  # None: the provider sends no webhooks

@@ -47,6 +47,7 @@ class SourceBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    provider: str
     base_url: str
     start_date: date = date(2019, 1, 1)
     concurrency: int = Field(4, ge=1, le=64)

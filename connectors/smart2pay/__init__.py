@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from connectors.smart2pay.notifications import WEBHOOK
 from connectors.smart2pay.streams import STREAMS
 from connectors.streams import Connector
 
@@ -20,4 +21,6 @@ def auth_headers(source: Any) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-CONNECTOR = Connector(provider="smart2pay", streams=STREAMS, auth_headers=auth_headers)
+CONNECTOR = Connector(
+    provider="smart2pay", streams=STREAMS, auth_headers=auth_headers, webhook=WEBHOOK
+)

@@ -14,16 +14,10 @@ from typing import Any
 import orjson
 
 from connectors.smarterpay.streams import STREAMS
+from connectors.smarterpay.webhooks import EVENT_STREAMS, WEBHOOK, body_events
 from connectors.streams import Connector, FeedEvent
 
-# Event type prefix (v2 `payment.update`, v1 `resource_type`) -> stream.
-EVENT_STREAMS = {
-    "bank_account": "bank_accounts", "bankaccount": "bank_accounts",
-    "customer_account": "customer_accounts", "customeraccount": "customer_accounts",
-    "mandate": "mandates", "payment": "payments", "credit": "credits",
-    "recurrence_schedule": "recurrence_schedules", "schedule": "recurrence_schedules",
-    "payment_link": "payment_links", "paymentlink": "payment_links",
-}  # fmt: skip
+__all__ = ["CONNECTOR", "EVENT_STREAMS", "STREAMS", "auth_headers", "feed_events"]
 
 
 def auth_headers(source: Any) -> dict[str, str]:
@@ -38,17 +32,7 @@ def feed_events(message: Mapping[str, Any]) -> list[FeedEvent]:
         decoded = orjson.loads(body) if isinstance(body, str | bytes) else body
     except orjson.JSONDecodeError:
         return []
-    events = decoded.get("events") if isinstance(decoded, Mapping) else None
-    found = []
-    for event in events if isinstance(events, list) else []:
-        if not isinstance(event, Mapping):
-            continue
-        kind = str(event.get("event_type") or event.get("resource_type") or "").split(".")[0]
-        record_id = event.get("reference") if "resource_type" in event else event.get("id")
-        stream = EVENT_STREAMS.get(kind.lower())
-        if stream and record_id:
-            found.append(FeedEvent(stream, str(record_id)))
-    return found
+    return body_events(decoded)
 
 
 CONNECTOR = Connector(
@@ -57,4 +41,5 @@ CONNECTOR = Connector(
     auth_headers=auth_headers,
     feed_stream="outbound_messages",
     feed_events=feed_events,
+    webhook=WEBHOOK,
 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.cli import db, emulator
+from pipelines.cli import db, emulator, webhooks
 from pipelines.cli.backfill import backfill
 from pipelines.cli.demo import demo
+from pipelines.cli.reconcile import reconcile
 from pipelines.cli.status import status
 from pipelines.cli.sync import sync
 
@@ -19,7 +20,9 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(emulator.app, name="emulator")
+app.add_typer(webhooks.app, name="webhooks")
 app.command()(sync)
 app.command()(backfill)
 app.command()(status)
+app.command()(reconcile)
 app.command()(demo)

@@ -1,0 +1,39 @@
+"""``paysync webhooks serve``: the webhook receiver, a plain long-running process (no Prefect).
+
+Run it under systemd or as a container command; it stops cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from pipelines.cli._run import run, settings
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.callback()
+def webhooks() -> None:
+    """Receive provider webhooks and apply them at once."""
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 in a container)."),
+    port: int = typer.Option(8080, min=0, max=65535, help="TCP port to listen on."),
+    log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR."),
+) -> None:
+    """Serve POST /webhooks/{smarterpay|smart2pay}/{source} and GET /healthz until stopped."""
+    from pipelines.webhook_app import serve as serve_forever
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    config = settings()
+    run(lambda: serve_forever(config, host, port))
+
+
+if __name__ == "__main__":
+    app()
