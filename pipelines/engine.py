@@ -229,7 +229,7 @@ class SourceSync:
                 if event.stream in self.connector.streams and event.stream != spec.name:
                     seen = by_stream.setdefault(event.stream, {})
                     seen[event.record_id] = max(row["at"], seen.get(event.record_id, row["at"]))
-        for stream, events in by_stream.items():
+        for stream, events in sorted(by_stream.items()):  # one lock order for every window
             await loader.enqueue(conn, self.source.name, stream, events, "feed", events.values())
 
     async def pages(

@@ -177,9 +177,11 @@ async def enqueue(
     ids = list(ids)
     times = list(event_at) if event_at is not None else [None] * len(ids)
     if ids:
+        # ORDER BY: rows are locked in one order, so concurrent windows naming the same
+        # records cannot deadlock.
         await conn.execute(
             """INSERT INTO paysync.refetch_queue (source, stream, record_id, reason, event_at)
-               SELECT $1, $2, i, $4, e FROM unnest($3::text[], $5::timestamptz[]) AS u(i, e)
+               SELECT $1, $2, i, $4, e FROM unnest($3::text[], $5::timestamptz[]) AS u(i, e) ORDER BY i
                ON CONFLICT (source, stream, record_id) DO UPDATE
                SET event_at = GREATEST(paysync.refetch_queue.event_at, excluded.event_at)""",
             source, stream, ids, reason, times,
