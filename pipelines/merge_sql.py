@@ -82,7 +82,7 @@ WITH typed AS ({_latest_projected(cols)}
     WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source = $1 AND t.id = p.id)
 ), upsert AS (
     INSERT INTO {table} AS t (source, id, {names}, raw, _hash, _list_hash)
-    SELECT $1, id, {names}, raw, h, lh FROM diff
+    SELECT $1, id, {names}, raw, h, lh FROM diff ORDER BY id  -- one lock order: no deadlock
     ON CONFLICT (source, id) DO UPDATE SET {updates}, raw = excluded.raw,
         _hash = excluded._hash, _list_hash = excluded._list_hash,
         _changed_at = now(), _synced_at = now(), _deleted_at = NULL
