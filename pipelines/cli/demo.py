@@ -16,27 +16,25 @@ from pipelines.cli._run import run, settings
 from pipelines.cli.progress import SyncProgress
 from pipelines.cli.sync import _table
 from pipelines.plan import SyncRequest
+from pipelines.reconcile import ReconcileReport, reconcile
 
 QUERIES = {
-    "Rows per table": """
-        SELECT table_schema || '.' || table_name AS "table",
-               (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I',
-                      table_schema, table_name), false, true, '')))[1]::text::bigint AS "rows"
-        FROM information_schema.tables
-        WHERE table_schema IN ('smarterpay', 'smart2pay') AND table_type = 'BASE TABLE'
-        ORDER BY 1""",
-    "Direct Debit payments by status": """
-        SELECT status, count(*) AS payments, round(sum(amount) / 100.0, 2) AS "amount GBP"
-        FROM smarterpay.payments GROUP BY status ORDER BY payments DESC""",
-    "Card payments by month (last 6)": """
-        SELECT to_char(date_trunc('month', created), 'YYYY-MM') AS month, currency,
-               count(*) AS payments, round(sum(amount) / 100.0, 2) AS amount
-        FROM smart2pay.payments GROUP BY 1, 2 ORDER BY 1 DESC, 3 DESC LIMIT 6""",
-    "Latest status changes": """
-        SELECT changed_at::timestamp(0) AS at, stream, record_id, after->>'status' AS status_now,
-               before->>'status' AS status_before
-        FROM paysync.record_changes WHERE 'status' = ANY(changed_fields)
-        ORDER BY change_id DESC LIMIT 5""",
+    "Payments by provider and status (analytics.payments)": """
+        SELECT provider, status, currency, count(*) AS payments, sum(amount_major) AS amount
+        FROM analytics.payments GROUP BY 1, 2, 3 ORDER BY 1, 4 DESC LIMIT 12""",
+    "Collections per month, GBP (analytics.daily_collections)": """
+        SELECT to_char(date_trunc('month', day), 'YYYY-MM') AS month, provider,
+               sum(collected_count) AS collected, round(sum(collected_amount) / 100.0, 2) AS amount,
+               sum(failed_count) AS failed, sum(net_major) AS net
+        FROM analytics.daily_collections WHERE currency = 'GBP'
+        GROUP BY 1, 2 ORDER BY 1 DESC, 2 LIMIT 6""",
+    "Why payments fail (analytics.failed_payments)": """
+        SELECT provider, kind, reason_code, reason_meaning, count(*) AS payments
+        FROM analytics.failed_payments GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 6""",
+    "Latest status transitions (analytics.payment_status_history)": """
+        SELECT provider, payment_id, from_provider_status, to_provider_status, to_status
+        FROM analytics.payment_status_history WHERE change_kind = 'update'
+        ORDER BY changed_at DESC, payment_id LIMIT 5""",
 }
 
 
@@ -65,7 +63,12 @@ def demo(
         reports = _sync(demo_config, steps.as_of(bacs))
         console.print(_table(reports))
 
-        console.rule("3. what an analyst sees")
+        console.rule("3. reconciliation: provider versus database, last 30 days")
+        recon = run(partial(reconcile, demo_config, as_of=steps.as_of(bacs)))
+        console.print(_recon_table(recon))
+        console.print(f"outcome: [b]{recon.outcome}[/b]")
+
+        console.rule("4. what an analyst sees")
         for title, sql in QUERIES.items():
             console.print(_result(title, run(partial(steps.query, url, sql))))
     console.rule("connect")
@@ -81,6 +84,19 @@ def _sync(config, as_of):  # type: ignore[no-untyped-def]
     records = sum(r.counts.records_read for r in reports)
     Console().print(f"{records:,} records in {time.monotonic() - started:.1f}s")
     return reports
+
+
+def _recon_table(report: ReconcileReport) -> Table:
+    table = Table(title="reconciliation")
+    for name in ("source", "stream", "provider", "database", "missing", "extra", "differing"):
+        table.add_column(name)
+    for r in report.streams:
+        table.add_row(
+            r.source,
+            r.stream,
+            *map(str, (r.provider_records, r.db_records, r.missing, r.extra, r.differing)),
+        )
+    return table
 
 
 def _result(title: str, rows: list) -> Table:  # type: ignore[type-arg]
