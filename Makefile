@@ -29,8 +29,9 @@ lint: install
 	$(VENV)/bin/ruff format --check connectors pipelines tests
 	$(VENV)/bin/mypy connectors pipelines
 
+# BENCH_SCALE=small: a < 2 min check; full (default): < 20 min on 2 cores. See bench/README.md.
 bench: install
-	@echo "make bench: the benchmark is not built yet (issue 9); nothing was measured."
+	$(PY) bench/run.py --scale $(BENCH_SCALE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,91 @@
+"""Ratios, targets, the printed table and ``bench/results.json``."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+COLUMNS = ("records", "seconds", "records_per_s", "requests", "peak_rss_mb", "rows_written")
+
+
+def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    def rate(name: str) -> float:
+        return float(s[name]["records_per_s"] or 0.0)
+
+    limit = min(rate("limit_fetch_only"), rate("limit_load_only"))
+    c8 = s["latency_c8"]
+    machine = min(c8["ideal_records_per_s"], rate("limit_fetch_only"))
+    out: dict[str, float | None] = {
+        "backfill_vs_limit": rate("backfill") / limit if limit else None,
+        "backfill_vs_fetch_only": rate("backfill") / rate("limit_fetch_only"),
+        "backfill_vs_load_only": rate("backfill") / rate("limit_load_only"),
+        "backfill_vs_parse_validate": rate("backfill") / rate("limit_parse_validate"),
+        "vs_dlt": rate("paysync_payments") / rate("dlt_payments"),
+        # The most any client could reach over dlt here: the emulator's own payments rate.
+        "vs_dlt_ceiling": rate("limit_fetch_payments") / rate("dlt_payments"),
+        "latency_efficiency_c8": c8["efficiency"],
+        # c8 against what this machine can do at all: the ideal capped by the fetch-only limit.
+        "latency_c8_vs_machine": c8["records_per_s"] / machine if machine else None,
+        "deep_rescan_rows_vs_changed": (
+            s["deep_rescan_1pct"]["rows_written"] / s["deep_rescan_1pct"]["mutated"]
+        ),
+    }
+    for c in (1, 4, 16):
+        out[f"latency_efficiency_c{c}"] = s[f"latency_c{c}"]["efficiency"]
+    return {k: round(v, 3) if v is not None else None for k, v in out.items()}
+
+
+def targets(s: dict[str, dict[str, Any]], r: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    idle, rescan = s["incremental_nothing_new"], s["deep_rescan_1pct"]
+    rss = s["backfill"]["peak_rss_mb"]
+    return [
+        ("backfill >= 0.6 x min(fetch, load)", (r["backfill_vs_limit"] or 0) >= 0.6,
+         f"{r['backfill_vs_limit']}"),
+        (">= 5x dlt", r["vs_dlt"] >= 5,
+         f"{r['vs_dlt']}x (emulator ceiling: {r['vs_dlt_ceiling']}x)"),
+        ("latency efficiency c8 >= 0.8", r["latency_efficiency_c8"] >= 0.8,
+         f"{r['latency_efficiency_c8']} (vs machine: {r['latency_c8_vs_machine']})"),
+        ("idle incremental writes nothing", idle["rows_written"] == 0,
+         f"{idle['rows_written']} rows, {idle['requests']} requests"),
+        ("deep re-scan writes exactly the changed", rescan["rows_written"] == rescan["mutated"],
+         f"{rescan['rows_written']} rows for {rescan['mutated']} changed"),
+        ("backfill peak RSS <= 250 MB", rss <= 250, f"{rss} MB"),
+    ]  # fmt: skip
+
+
+def table(s: dict[str, dict[str, Any]], r: dict[str, Any], scale: str) -> str:
+    lines = [f"paysync bench ({scale})", ""]
+    header = f"{'scenario':<26}" + "".join(f"{c:>15}" for c in COLUMNS)
+    lines += [header, "-" * len(header)]
+    for name, values in s.items():
+        cells = "".join(f"{_fmt(values.get(c)):>15}" for c in COLUMNS)
+        lines.append(f"{name:<26}{cells}")
+    lines += ["", "ratios:"] + [f"  {k:<30} {v}" for k, v in r.items()]
+    lines += ["", "targets:"] + [
+        f"  [{'met' if ok else 'MISSED'}] {what}: {figure}" for what, ok, figure in targets(s, r)
+    ]
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def write(path: Path, scale: str, s: dict[str, dict[str, Any]], r: dict[str, Any],
+          conditions: dict[str, Any]) -> None:  # fmt: skip
+    document = {
+        "scale": scale,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), **conditions},
+        "scenarios": s,
+        "ratios": r,
+        "targets": [{"target": t, "met": ok, "figure": f} for t, ok, f in targets(s, r)],
+    }
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
