@@ -13,21 +13,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from connectors.emulator_kit.testing import RunningEmulator, launch
-from pipelines.db import start_embedded
+from pipelines.db import start_embedded, with_database
 from pipelines.migrate import migrate
 
 SP_TOKEN = "bench-sp-token"
 S2P_SITE, S2P_KEY = 30201, "bench-s2p-key"
 _names = itertools.count()
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 async def admin(url: str, *statements: str) -> None:

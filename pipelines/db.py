@@ -82,6 +82,11 @@ def _user_name(uid: int) -> str:
         return f"uid {uid}"
 
 
+def with_database(url: str, name: str) -> str:
+    """The same server URL, naming another database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages and ``paysync db url``."""
     parts = urlsplit(url)

@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -56,7 +55,7 @@ async def fresh_demo_database(settings: Settings) -> str:
         await conn.execute(f"CREATE DATABASE {DEMO_DATABASE}")
     finally:
         await conn.close()
-    return urlunsplit(urlsplit(server)._replace(path=f"/{DEMO_DATABASE}"))
+    return db.with_database(server, DEMO_DATABASE)
 
 
 def as_of(emulator: RunningEmulator) -> datetime:

@@ -24,7 +24,7 @@ def projection(column: Column, raw: str = "raw") -> str:
     return CONVERT[column.kind].format(v=f"({raw} #>> '{path}')", j=f"({raw} #> '{path}')")
 
 
-def _object(columns: tuple[Column, ...], prefix: str) -> str:
+def json_object(columns: tuple[Column, ...], prefix: str) -> str:
     # jsonb_build_object takes at most 100 arguments: build it in chunks.
     chunks = [columns[i : i + 40] for i in range(0, len(columns), 40)] or [()]
     parts = [
@@ -71,7 +71,7 @@ WITH typed AS ({_latest_projected(cols)}
     -- Lock only the rows about to change, in id order. A concurrent window that already
     -- wrote the same version makes the hash test fail on re-check: no second change row.
     SELECT p.*, false AS is_new, t._deleted_at IS NOT NULL AS was_deleted,
-           {_object(cols, "t.")} AS before
+           {json_object(cols, "t.")} AS before
     FROM projected p JOIN {table} t ON t.source = $1 AND t.id = p.id
     WHERE t._hash <> p.h OR t._deleted_at IS NOT NULL
     ORDER BY t.id FOR UPDATE OF t
@@ -93,7 +93,7 @@ WITH typed AS ({_latest_projected(cols)}
     SELECT $1, $2, id, $3, CASE WHEN was_deleted THEN 'undelete' ELSE 'update' END,
            keys, paysync.pick(before, keys), paysync.pick(after, keys)
     FROM (SELECT x.*, paysync.changed_keys(x.before, x.after) AS keys
-          FROM (SELECT d.id, d.was_deleted, d.before, {_object(cols, "d.")} AS after
+          FROM (SELECT d.id, d.was_deleted, d.before, {json_object(cols, "d.")} AS after
                 FROM diff d WHERE NOT d.is_new) x) c
 )
 SELECT count(*) FILTER (WHERE is_new) AS inserted,

@@ -44,7 +44,7 @@ from pipelines.reconcile_sql import (
     stage,
 )
 from pipelines.records import Reject, split_page
-from pipelines.refetch import _fetch as fetch_by_id
+from pipelines.refetch import fetch_by_id
 from pipelines.runs import RunCounts, finish_run, start_run
 from pipelines.service import open_pool, select_sources
 from pipelines.settings import Settings, SourceBase

@@ -18,7 +18,7 @@ import orjson
 
 from connectors.streams import Column, StreamSpec
 from pipelines.loader import STAGE
-from pipelines.merge_sql import _object, projection
+from pipelines.merge_sql import json_object, projection
 from pipelines.records import Reject
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ FROM args CROSS JOIN d WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.id = d.id)
   AND d.id <> ALL(args.keep) ORDER BY d.id""",
         differs=f"""{ctes}, pairs AS (
     SELECT s.id, {_day(spec, names, "s.")} AS day,
-           {_object(cols, "t.")} AS db, {_object(cols, "s.")} AS pv
+           {json_object(cols, "t.")} AS db, {json_object(cols, "s.")} AS pv
     FROM args CROSS JOIN s JOIN {table} t
          ON t.source = args.source AND t.id = s.id AND t._deleted_at IS NULL
     WHERE s.id IN (SELECT id FROM p) OR t.id IN (SELECT id FROM d)

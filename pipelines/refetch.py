@@ -51,7 +51,7 @@ async def drain(sync: SourceSync, report: RunReport) -> None:
 async def _refetch(
     sync: SourceSync, conn: asyncpg.Connection, spec: StreamSpec, ids: list[str], report: RunReport
 ) -> None:
-    fetched = await asyncio.gather(*(_fetch(sync, spec, record_id) for record_id in ids))
+    fetched = await asyncio.gather(*(fetch_by_id(sync, spec, record_id) for record_id in ids))
     items = [item for batch in fetched for item in batch]
     target = loader.Target(sync.source.name, spec, sync.sql[spec.name], report.run_id)
     result = loader.LoadResult()
@@ -72,7 +72,7 @@ async def _refetch(
     report.counts.records_rejected += result.rejected
 
 
-async def _fetch(sync: SourceSync, spec: StreamSpec, record_id: str) -> list[Any]:
+async def fetch_by_id(sync: SourceSync, spec: StreamSpec, record_id: str) -> list[Any]:
     """The record (or a parent's children) as the provider holds it now; [] when gone."""
     path = spec.child_path if spec.parent else spec.detail_path
     if path is None:

@@ -11,23 +11,17 @@ import asyncio
 import itertools
 import os
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
-from pipelines.db import start_embedded
+from pipelines.db import start_embedded, with_database
 from pipelines.migrate import migrate
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 _counter = itertools.count()
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 async def _admin(url: str, *statements: str) -> None:

@@ -85,7 +85,9 @@ def test_sigkill_at_random_points_loses_and_repeats_nothing(
             # Kill after a random amount of progress (windows committed), not of wall time:
             # the point stays random and meaningful however loaded the machine is.
             target = asyncio_run(_ledger_size(fresh_db_url)) + rng.randint(1, 25)
-            process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             deadline = time.monotonic() + 120
             while process.poll() is None and time.monotonic() < deadline:
                 if asyncio_run(_ledger_size(fresh_db_url)) >= target:

@@ -14,7 +14,7 @@ from pipelines import db, service
 from pipelines import demo as steps
 from pipelines.cli._run import run, settings
 from pipelines.cli.progress import SyncProgress
-from pipelines.cli.sync import _table
+from pipelines.cli.sync import summary_table
 from pipelines.plan import SyncRequest
 from pipelines.reconcile import ReconcileReport, reconcile
 
@@ -53,7 +53,7 @@ def demo(
 
         console.rule("1. full sync of all history")
         reports = _sync(demo_config, steps.as_of(bacs))
-        console.print(_table(reports))
+        console.print(summary_table(reports))
 
         console.rule("2. the providers move on: 3 days pass, 20 records change")
         bacs.mutate("payments", 10)
@@ -61,7 +61,7 @@ def demo(
         for emulator in (bacs, cards):
             emulator.clock_advance(timedelta(days=3).total_seconds())
         reports = _sync(demo_config, steps.as_of(bacs))
-        console.print(_table(reports))
+        console.print(summary_table(reports))
 
         console.rule("3. reconciliation: provider versus database, last 30 days")
         recon = run(partial(reconcile, demo_config, as_of=steps.as_of(bacs)))

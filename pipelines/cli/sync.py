@@ -35,7 +35,7 @@ def finish(reports: list[RunReport], json_output: bool) -> None:
             orjson.dumps([_summary(r) for r in reports], option=orjson.OPT_INDENT_2).decode()
         )
     else:
-        Console().print(_table(reports))
+        Console().print(summary_table(reports))
     trouble = any(r.outcome != "succeeded" or r.counts.records_rejected for r in reports)
     for r in reports:
         for s in r.streams.values():
@@ -52,7 +52,7 @@ def _summary(report: RunReport) -> dict[str, object]:
     }  # fmt: skip
 
 
-def _table(reports: list[RunReport]) -> Table:
+def summary_table(reports: list[RunReport]) -> Table:
     table = Table(title="paysync sync")
     for name in (
         "source",

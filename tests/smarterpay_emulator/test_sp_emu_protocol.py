@@ -43,7 +43,9 @@ def _shape(record: dict) -> dict[str, str]:
 
 
 def test_seed_samples_have_the_emulator_shape(client):
-    assert SEEDS.exists(), f"the provider seed documents belong at {SEEDS} (../shared beside the repo)"
+    assert SEEDS.exists(), (
+        f"the provider seed documents belong at {SEEDS} (../shared beside the repo)"
+    )
     bank = _samples((SEEDS / "smarterpay-bank-account.txt").read_text())
     listed = next(s for s in bank if "bank_accounts" in s)["bank_accounts"][0]
     ours = client.get("bankaccounts", limit=1)["bank_accounts"][0]
