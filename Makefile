@@ -25,8 +25,8 @@ demo: install
 	$(VENV)/bin/paysync demo
 
 lint: install
-	$(VENV)/bin/ruff check connectors pipelines tests
-	$(VENV)/bin/ruff format --check connectors pipelines tests
+	$(VENV)/bin/ruff check connectors pipelines tests bench
+	$(VENV)/bin/ruff format --check connectors pipelines tests bench
 	$(VENV)/bin/mypy connectors pipelines
 
 # BENCH_SCALE=small: a < 2 min check; full (default): < 20 min on 2 cores. See bench/README.md.

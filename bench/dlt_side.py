@@ -19,7 +19,7 @@ from bench.env import Postgres, secrets_env, source_config
 from bench.procs import measure, run_sync
 from bench.scenarios import row, sync_row
 from connectors.emulator_kit.testing import RunningEmulator
-from pipelines.settings import SmarterPaySource
+from pipelines.store.settings import SmarterPaySource
 
 BENCH = Path(__file__).resolve().parent
 VENV = BENCH / ".dlt-venv"

@@ -17,8 +17,8 @@ from typing import Any
 import asyncpg
 
 from connectors.emulator_kit.testing import RunningEmulator, launch
-from pipelines.db import start_embedded, with_database
-from pipelines.migrate import migrate
+from pipelines.store.db import start_embedded, with_database
+from pipelines.store.migrate import migrate
 
 SP_TOKEN = "bench-sp-token"
 S2P_SITE, S2P_KEY = 30201, "bench-s2p-key"

@@ -21,13 +21,14 @@ import orjson
 from connectors.http import HttpClient
 from connectors.registry import connector
 from connectors.streams import StreamSpec
-from pipelines import db, loader
-from pipelines.merge_sql import build
-from pipelines.plan import day_start
-from pipelines.records import split_page
-from pipelines.runs import start_run
-from pipelines.settings import SourceBase
-from pipelines.window import WindowSizer
+from pipelines.load import loader
+from pipelines.load.merge_sql import build
+from pipelines.load.records import split_page
+from pipelines.store import db
+from pipelines.store.settings import SourceBase
+from pipelines.sync.plan import day_start
+from pipelines.sync.runs import start_run
+from pipelines.sync.window import WindowSizer
 
 Sampled = tuple[str, StreamSpec, bytes]  # provider, stream, page body
 

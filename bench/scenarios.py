@@ -12,7 +12,7 @@ from bench import limits
 from bench.env import Postgres, secrets_env, source_config
 from bench.procs import Measured, cpu_seconds, run_sync
 from connectors.emulator_kit.testing import RunningEmulator
-from pipelines.settings import Smart2PaySource, SmarterPaySource
+from pipelines.store.settings import Smart2PaySource, SmarterPaySource
 
 # Outbound messages are SmarterPay's change feed (4-5 per payment): with them the data set would
 # be mostly messages, and the issue asks for mostly payments. Every scenario uses this selection.

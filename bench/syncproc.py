@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from pipelines import service
-from pipelines.plan import SyncRequest
-from pipelines.settings import DatabaseSettings, Settings, SyncSettings
+from pipelines.store.settings import DatabaseSettings, Settings, SyncSettings
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
 
 
 def build_settings(job: dict[str, Any]) -> Settings:

@@ -1,7 +1,7 @@
 """The errors paysync raises, typed by what the caller should do.
 
 Every message says what went wrong, where, and what to do; none carries a secret.
-The CLI turns each kind into one line on stderr and an exit code (DESIGN §6):
+The CLI turns each kind into one line on stderr and an exit code (docs/operations.md):
 
 - ``ConfigError``      (exit 2) a setting, file or argument must be fixed by the user.
 - ``UnreachableError`` (exit 3) the database or a provider could not be reached after retries.

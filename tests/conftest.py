@@ -15,13 +15,38 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
-from pipelines.db import start_embedded, with_database
-from pipelines.migrate import migrate
+from pipelines.store.db import start_embedded, with_database
+from pipelines.store.migrate import migrate
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 _counter = itertools.count()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("paysync CI guards")
+    group.addoption("--min-tests", type=int, default=0,
+                    help="fail when fewer tests are collected (a silently deselected suite)")
+    group.addoption("--fail-on-skip", action="store_true",
+                    help="fail the run when any test is skipped (CI proves, never skips)")  # fmt: skip
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    wanted = session.config.getoption("--min-tests")
+    if len(session.items) < wanted:
+        raise pytest.UsageError(
+            f"only {len(session.items)} tests collected, at least {wanted} expected: "
+            "is part of the suite deselected or failing to import?"
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.config.getoption("--fail-on-skip") and exitstatus == 0:
+        print(f"\n{skipped} test(s) skipped: CI runs every test (--fail-on-skip)")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 async def _admin(url: str, *statements: str) -> None:

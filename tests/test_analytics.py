@@ -19,16 +19,16 @@ import pytest
 from connectors.emulator_kit.testing import start_emulator
 from connectors.registry import connector
 from connectors.smart2pay.emulator.codes import PREAPPROVAL_STATUS, STATUS_INFO
-from pipelines import service
-from pipelines.plan import SyncRequest
-from pipelines.roles import grant_reader
-from pipelines.settings import (
+from pipelines.store.roles import grant_reader
+from pipelines.store.settings import (
     DatabaseSettings,
     Settings,
     Smart2PaySource,
     SmarterPaySource,
     SyncSettings,
 )
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
 from tests.truth import resource_of
 
 TOKEN, SITE_ID, API_KEY = "sp-analytics-token", 30201, "s2p-analytics-key"

@@ -64,7 +64,7 @@ def test_unreachable_database_exits_3_without_the_password() -> None:
 
 
 def test_missing_database_exits_2(pg_server: str) -> None:
-    from pipelines.db import with_database
+    from pipelines.store.db import with_database
 
     result = paysync(
         "db", "migrate", env={"DATABASE_URL": with_database(pg_server, "no_such_db_here")}

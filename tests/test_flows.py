@@ -27,8 +27,9 @@ from prefect.testing.utilities import prefect_test_harness
 from connectors.emulator_kit.testing import start_emulator
 from connectors.errors import ProviderAuthError, ProviderUnavailableError
 from connectors.smarterpay import STREAMS
-from pipelines import flows, flows_run
 from pipelines.errors import ConfigError
+from pipelines.flows import flows
+from pipelines.flows import run as flows_run
 from tests.truth import differences, resource_of
 
 TOKEN = "sp-flows-token-0042"
@@ -179,7 +180,7 @@ def test_partitions_refuse_bad_input_with_a_config_error(start, end, n, message)
 def test_the_flows_module_needs_no_prefect_server() -> None:
     """The CLI imports the partition split; a Prefect API that is down must not matter."""
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
-    code = "from pipelines.flows import partitions; print(len(partitions('2024-01-01', '2024-03-01', 4)))"
+    code = "from pipelines.flows.flows import partitions; print(len(partitions('2024-01-01', '2024-03-01', 4)))"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "4"

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from pipelines.errors import MigrationError
-from pipelines.migrate import SQL_DIR, load_migrations, migrate
+from pipelines.store.migrate import SQL_DIR, load_migrations, migrate
 
 
 async def _versions(url: str) -> list[int]:

@@ -22,10 +22,10 @@ import pytest
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smart2pay import STREAMS as S2P_STREAMS
 from connectors.smarterpay import STREAMS as SP_STREAMS
-from pipelines import reconcile as recon
-from pipelines import service
 from pipelines.errors import ConfigError
-from pipelines.plan import SyncRequest
+from pipelines.reconcile import runner as recon
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
 from tests import test_smart2pay_sync as s2p
 from tests.test_sync_smarterpay import TOKEN, make_settings
 from tests.truth import differences, resource_of

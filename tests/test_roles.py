@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from pipelines.migrate import migrate
-from pipelines.roles import grant_reader, pii_columns
+from pipelines.store.migrate import migrate
+from pipelines.store.roles import grant_reader, pii_columns
 
 
 async def test_reader_reads_analytics_but_not_paysync(db_url: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.errors import ConfigError
-from pipelines.settings import load_settings
+from pipelines.store.settings import load_settings
 
 SECRET = "tok-very-secret-123"
 

@@ -17,9 +17,9 @@ import pytest
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smart2pay import STREAMS, auth_headers
 from connectors.streams import StreamSpec
-from pipelines import service
-from pipelines.plan import SyncRequest
-from pipelines.settings import DatabaseSettings, Settings, Smart2PaySource, SyncSettings
+from pipelines.store.settings import DatabaseSettings, Settings, Smart2PaySource, SyncSettings
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
 from tests.truth import differences, resource_of
 
 SITE_ID, API_KEY = 30201, "s2p-test-key/0042+"

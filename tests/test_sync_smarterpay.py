@@ -12,10 +12,10 @@ import pytest
 
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smarterpay import STREAMS
-from pipelines import service
-from pipelines.plan import SyncRequest
-from pipelines.settings import DatabaseSettings, Settings, SmarterPaySource, SyncSettings
-from pipelines.window import merge
+from pipelines.store.settings import DatabaseSettings, Settings, SmarterPaySource, SyncSettings
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
+from pipelines.sync.window import merge
 from tests.truth import differences, resource_of
 
 TOKEN = "sp-test-token-0042"

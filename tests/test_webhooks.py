@@ -28,16 +28,16 @@ from connectors.emulator_kit.testing import start_emulator
 from connectors.smart2pay import STREAMS as S2P_STREAMS
 from connectors.smart2pay.notifications import is_stale
 from connectors.smarterpay import STREAMS as SP_STREAMS
-from pipelines import service
-from pipelines.plan import SyncRequest
-from pipelines.settings import (
+from pipelines.store.settings import (
     DatabaseSettings,
     Settings,
     Smart2PaySource,
     SmarterPaySource,
     SyncSettings,
 )
-from pipelines.webhook_app import Fetchers, close_hooks, make_app, open_hooks
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
+from pipelines.webhooks.app import Fetchers, close_hooks, make_app, open_hooks
 from tests.truth import differences
 
 SITE_ID, API_KEY = 30201, "s2p-test-key/0042+"

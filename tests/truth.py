@@ -13,7 +13,7 @@ import asyncpg
 import orjson
 
 from connectors.streams import StreamSpec
-from pipelines.merge_sql import projection
+from pipelines.load.merge_sql import projection
 
 
 async def differences(

@@ -1,4 +1,4 @@
-"""The ``paysync`` command line (DESIGN §6). Exit codes: 0 ok, 1 drift/rejects, 2 usage or
+"""The ``paysync`` command line (docs/operations.md). Exit codes: 0 ok, 1 drift/rejects, 2 usage or
 configuration, 3 provider or database unreachable."""
 
 from __future__ import annotations

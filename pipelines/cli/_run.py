@@ -11,7 +11,7 @@ import typer
 
 from connectors.errors import ProviderError
 from pipelines.errors import PaysyncError
-from pipelines.settings import Settings, load_settings
+from pipelines.store.settings import Settings, load_settings
 
 T = TypeVar("T")
 

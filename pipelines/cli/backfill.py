@@ -7,13 +7,13 @@ from functools import partial
 
 import typer
 
-from pipelines import service
 from pipelines.cli._run import fail, run, settings
 from pipelines.cli.progress import SyncProgress
 from pipelines.cli.sync import finish
-from pipelines.engine import RunReport
-from pipelines.plan import SyncRequest, day_start
-from pipelines.window import split_range
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest, day_start
+from pipelines.sync.runs import RunReport
+from pipelines.sync.window import split_range
 
 
 def parse_day(value: str, option: str) -> datetime:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from pipelines import db as database
 from pipelines.cli._run import run, settings
-from pipelines.migrate import migrate as apply_migrations
-from pipelines.roles import grant_reader as grant
+from pipelines.store import db as database
+from pipelines.store.migrate import migrate as apply_migrations
+from pipelines.store.roles import grant_reader as grant
 
 app = typer.Typer(
     help="Database: migrations, connection URL, analyst access.", no_args_is_help=True

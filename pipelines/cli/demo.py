@@ -10,13 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import db, service
-from pipelines import demo as steps
+from pipelines.cli import demo_steps as steps
 from pipelines.cli._run import run, settings
 from pipelines.cli.progress import SyncProgress
 from pipelines.cli.sync import summary_table
-from pipelines.plan import SyncRequest
-from pipelines.reconcile import ReconcileReport, reconcile
+from pipelines.reconcile.runner import ReconcileReport, reconcile
+from pipelines.store import db
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
 
 QUERIES = {
     "Payments by provider and status (analytics.payments)": """

@@ -1,4 +1,4 @@
-"""``paysync emulator smarterpay|smart2pay``: the provider sandboxes (DESIGN §7)."""
+"""``paysync emulator smarterpay|smart2pay``: the provider sandboxes (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import time
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from pipelines.engine import RunReport, StreamReport
+from pipelines.sync.runs import RunReport, StreamReport
 
 
 class SyncProgress:

@@ -13,9 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import reconcile as recon
 from pipelines.cli._run import fail, run, settings
-from pipelines.reconcile_report import redacted
+from pipelines.reconcile import runner as recon
+from pipelines.reconcile.report import redacted
 
 
 def reconcile(

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import db
 from pipelines.cli._run import run, settings
-from pipelines.migrate import migrate
-from pipelines.status import stream_status
+from pipelines.store import db
+from pipelines.store.migrate import migrate
+from pipelines.sync.status import stream_status
 
 
 def status(json_output: bool = typer.Option(False, "--json", help="Print JSON instead.")) -> None:

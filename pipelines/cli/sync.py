@@ -7,11 +7,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import service
 from pipelines.cli._run import run, settings
 from pipelines.cli.progress import SyncProgress
-from pipelines.engine import RunReport
-from pipelines.plan import SyncRequest
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest
+from pipelines.sync.runs import RunReport
 
 
 def sync(

@@ -26,7 +26,7 @@ def serve(
     log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
     """Serve POST /webhooks/{smarterpay|smart2pay}/{source} and GET /healthz until stopped."""
-    from pipelines.webhook_app import serve as serve_forever
+    from pipelines.webhooks.app import serve as serve_forever
 
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"

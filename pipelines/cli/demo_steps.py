@@ -11,8 +11,8 @@ from pathlib import Path
 import asyncpg
 
 from connectors.emulator_kit.testing import RunningEmulator, launch
-from pipelines import db
-from pipelines.settings import DatabaseSettings, Settings, Smart2PaySource, SmarterPaySource
+from pipelines.store import db
+from pipelines.store.settings import DatabaseSettings, Settings, Smart2PaySource, SmarterPaySource
 
 DEMO_DATABASE = "paysync_demo"
 

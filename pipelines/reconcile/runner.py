@@ -1,4 +1,4 @@
-"""Reconciliation (DESIGN §3 layer 4, §6): the provider versus the database over a horizon.
+"""Reconciliation (docs/architecture.md, mutable records): the provider versus the database over a horizon.
 
 For each stream the provider's records are read through the connector (the engine's own
 paging), staged and compared in SQL (``pipelines.reconcile_sql``): missing, extra and differing
@@ -22,11 +22,10 @@ import orjson
 
 from connectors.registry import connector
 from connectors.streams import StreamSpec
-from pipelines import loader
-from pipelines.engine import SourceSync
 from pipelines.errors import ConfigError
-from pipelines.plan import SyncRequest
-from pipelines.reconcile_report import (
+from pipelines.load import loader
+from pipelines.load.records import Reject, split_page
+from pipelines.reconcile.report import (
     CheckResult,
     Diff,
     ReconcileReport,
@@ -34,7 +33,7 @@ from pipelines.reconcile_report import (
     horizon,
     report_markdown,
 )
-from pipelines.reconcile_sql import (
+from pipelines.reconcile.sql import (
     CHECKS,
     CompareSql,
     build_compare,
@@ -43,11 +42,12 @@ from pipelines.reconcile_sql import (
     scope_of,
     stage,
 )
-from pipelines.records import Reject, split_page
-from pipelines.refetch import fetch_by_id
-from pipelines.runs import RunCounts, finish_run, start_run
-from pipelines.service import open_pool, select_sources
-from pipelines.settings import Settings, SourceBase
+from pipelines.store.settings import Settings, SourceBase
+from pipelines.sync.engine import SourceSync
+from pipelines.sync.plan import SyncRequest
+from pipelines.sync.refetch import fetch_by_id
+from pipelines.sync.runs import RunCounts, finish_run, start_run
+from pipelines.sync.service import open_pool, select_sources
 
 __all__ = ["Diff", "ReconcileReport", "StreamResult", "horizon", "reconcile", "report_markdown"]
 
@@ -188,7 +188,7 @@ class _SourceRecon:
     ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
         for i in range(0, len(parent_ids), 100):
             batch = parent_ids[i : i + 100]
-            found = await asyncio.gather(*(fetch_by_id(self.sync, spec, p) for p in batch))
+            found = await asyncio.gather(*(fetch_by_id(self.sync.http, spec, p) for p in batch))
             yield split_page(spec, [item for items in found for item in items])
 
     async def _compare(
@@ -226,7 +226,7 @@ class _SourceRecon:
         ids = sorted({r["id"] for r in found["missing"]} | {r["id"] for r in found["differs"]})
         if ids:
             if spec.hydrate:  # the list item is partial: merge the detail, as the engine does
-                fetched = await asyncio.gather(*(fetch_by_id(self.sync, spec, i) for i in ids))
+                fetched = await asyncio.gather(*(fetch_by_id(self.sync.http, spec, i) for i in ids))
                 rows, _ = split_page(spec, [item for items in fetched for item in items])
                 await conn.execute("TRUNCATE _stage")
                 await copy_staged(conn, rows, 0)

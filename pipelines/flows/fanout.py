@@ -17,10 +17,10 @@ from prefect import get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.client.orchestration import get_client
 
-from pipelines import flows_report
 from pipelines.errors import PaysyncError
-from pipelines.settings import Settings
-from pipelines.window import Interval
+from pipelines.flows import report as flows_report
+from pipelines.store.settings import Settings
+from pipelines.sync.window import Interval
 
 POLL_SECONDS = 2.0
 

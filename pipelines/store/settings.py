@@ -1,4 +1,4 @@
-"""One ``Settings`` object, built once at the entry point and passed down (DESIGN §5).
+"""One ``Settings`` object, built once at the entry point and passed down (docs/operations.md).
 
 Precedence: CLI flag > environment > ``paysync.toml`` (path from ``PAYSYNC_CONFIG``, default
 ``./paysync.toml``) > defaults. Secrets never live in the file: a source names the environment

@@ -9,12 +9,13 @@ from dataclasses import replace
 import asyncpg
 
 from connectors.registry import connector
-from pipelines import db
-from pipelines.engine import Progress, RunReport, SourceSync
 from pipelines.errors import ConfigError
-from pipelines.migrate import migrate
-from pipelines.plan import SyncRequest
-from pipelines.settings import Settings, SourceBase
+from pipelines.store import db
+from pipelines.store.migrate import migrate
+from pipelines.store.settings import Settings, SourceBase
+from pipelines.sync.engine import SourceSync
+from pipelines.sync.plan import SyncRequest
+from pipelines.sync.runs import Progress, RunReport
 
 
 def select_sources(settings: Settings, name: str | None) -> list[SourceBase]:

@@ -1,12 +1,11 @@
-"""Drive one source's streams (DESIGN §3): plan windows, page them with bounded concurrency,
+"""Drive one source's streams (docs/architecture.md): plan windows, page them with bounded concurrency,
 load each window in one transaction, then drain the re-fetch queue (change feed, hydration,
 children). The engine knows streams only through their specs."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,38 +14,24 @@ import asyncpg
 from connectors.errors import ContractChangedError, ProviderError, ProviderRequestError
 from connectors.http import HttpClient, RetryPolicy
 from connectors.streams import Connector, StreamSpec
-from pipelines import loader
-from pipelines.merge_sql import StreamSql, build, projection
-from pipelines.plan import StreamPlan, SyncRequest, day_start, plan_stream
-from pipelines.records import Reject, split_page
-from pipelines.refetch import drain
-from pipelines.runs import RunCounts, finish_run, start_run, stream_success
-from pipelines.settings import SourceBase, SyncSettings
+from pipelines.load import loader
+from pipelines.load.merge_sql import StreamSql, build, projection
+from pipelines.load.records import Reject, split_page
+from pipelines.store.settings import SourceBase, SyncSettings
+from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
+from pipelines.sync.refetch import Fetcher, drain
+from pipelines.sync.runs import (
+    Progress,
+    RunCounts,
+    RunReport,
+    StreamReport,
+    finish_run,
+    start_run,
+    stream_success,
+)
 
 MAX_PAGES_PER_WINDOW = 100_000
 MIN_REJECTS_TO_STOP = 3
-
-
-@dataclass
-class StreamReport:
-    name: str
-    counts: RunCounts = field(default_factory=RunCounts)
-    seconds_total: float = 0.0
-    seconds_done: float = 0.0
-    error: str | None = None
-
-
-@dataclass
-class RunReport:
-    source: str
-    run_id: int
-    outcome: str = "running"
-    streams: dict[str, StreamReport] = field(default_factory=dict)
-    counts: RunCounts = field(default_factory=RunCounts)
-    error: str | None = None
-
-
-Progress = Callable[[RunReport, StreamReport], None]
 
 
 class SourceSync:
@@ -86,7 +71,9 @@ class SourceSync:
             async with self.client() as client:
                 self.http = client
                 await self._windows(report)
-                await drain(self, report)
+                await drain(
+                    Fetcher(self.pool, self.source.name, self.connector, self.sql, client), report
+                )
             report.outcome = (
                 "partial" if any(s.error for s in report.streams.values()) else "succeeded"
             )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 
 import asyncpg
 
-from pipelines.window import DoneWindow
+from pipelines.sync.window import DoneWindow
 
 
 @dataclass
@@ -27,6 +28,28 @@ class RunCounts:
     def add(self, other: RunCounts) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class StreamReport:
+    name: str
+    counts: RunCounts = field(default_factory=RunCounts)
+    seconds_total: float = 0.0
+    seconds_done: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    source: str
+    run_id: int
+    outcome: str = "running"
+    streams: dict[str, StreamReport] = field(default_factory=dict)
+    counts: RunCounts = field(default_factory=RunCounts)
+    error: str | None = None
+
+
+Progress = Callable[[RunReport, StreamReport], None]
 
 
 async def start_run(

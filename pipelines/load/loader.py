@@ -1,4 +1,4 @@
-"""Load a window (or a batch of records fetched by id) in one transaction (STYLE #7, #8).
+"""Load a window (or a batch of records fetched by id) in one transaction.
 
 COPY into a temporary staging table as pages arrive, merge, mark what vanished, record drift,
 rejects and the window itself in ``paysync.sync_windows``, commit. A crash loses at most the
@@ -14,8 +14,8 @@ from datetime import datetime
 import asyncpg
 
 from connectors.streams import StreamSpec
-from pipelines.merge_sql import StreamSql, projection
-from pipelines.records import Reject
+from pipelines.load.merge_sql import StreamSql, projection
+from pipelines.load.records import Reject
 
 STAGE = """CREATE TEMP TABLE IF NOT EXISTS _stage (seq integer, id text, raw jsonb) ON COMMIT DROP;
 TRUNCATE _stage"""

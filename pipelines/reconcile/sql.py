@@ -17,12 +17,12 @@ import asyncpg
 import orjson
 
 from connectors.streams import Column, StreamSpec
-from pipelines.loader import STAGE
-from pipelines.merge_sql import json_object, projection
-from pipelines.records import Reject
+from pipelines.load.loader import STAGE
+from pipelines.load.merge_sql import json_object, projection
+from pipelines.load.records import Reject
 
 if TYPE_CHECKING:
-    from pipelines.reconcile_report import Diff, ReconcileReport
+    from pipelines.reconcile.report import Diff, ReconcileReport
 
 # window: list read for the horizon, scoped by the cursor column on both sides;
 # whole: no date filter, every record compared; children: read per parent in the horizon;

@@ -1,4 +1,4 @@
-"""Half-open UTC windows ``[start, end)`` (STYLE #6) and the arithmetic of what to read.
+"""Half-open UTC windows ``[start, end)`` and the arithmetic of what to read.
 
 A stream's history is the interval ``[start_date, now - lag)``. What a run reads is that
 interval minus the windows the ledger says are done, plus what must be re-read anyway: the

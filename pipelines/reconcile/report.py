@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pipelines.errors import ConfigError
-from pipelines.plan import day_start
+from pipelines.sync.plan import day_start
 
 DEFAULT_DAYS = 30
 DAY = timedelta(days=1)
@@ -198,7 +198,7 @@ def report_markdown(report: ReconcileReport) -> str:
 
 
 def redacted(value: Any) -> Any:
-    """A diff's detail with bank and card numbers masked (STYLE #4)."""
+    """A diff's detail with bank and card numbers masked."""
     if isinstance(value, dict):
         return {
             k: "***" if any(s in k for s in SENSITIVE) and v is not None else redacted(v)

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from connectors.registry import connector
-from pipelines.settings import Settings
+from pipelines.store.settings import Settings
 
 STREAM_STATUS = """
 SELECT st.cursor, st.last_success_at,

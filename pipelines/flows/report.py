@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pipelines import db
-from pipelines.settings import Settings
+from pipelines.store import db
+from pipelines.store.settings import Settings
 
 STREAM_COLUMNS = (
     ("source", "source"), ("stream", "stream"), ("outcome", "outcome"),

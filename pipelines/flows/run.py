@@ -1,5 +1,5 @@
 """What the Prefect flows share: the partition split, one task per (source, stream) sync, and
-the runner that drives a source's streams one after another (STYLE #12).
+the runner that drives a source's streams one after another.
 
 Settings are loaded inside the task, in the worker's process, so secrets stay in the worker's
 environment and never become Prefect parameters; parameters are names, dates and numbers.
@@ -19,11 +19,11 @@ from prefect.runtime import flow_run
 
 from connectors.errors import ProviderUnavailableError
 from connectors.registry import connector
-from pipelines import service
 from pipelines.errors import ConfigError, UnreachableError
-from pipelines.plan import SyncRequest, day_start
-from pipelines.settings import Settings, load_settings
-from pipelines.window import Interval, split_range
+from pipelines.store.settings import Settings, load_settings
+from pipelines.sync import service
+from pipelines.sync.plan import SyncRequest, day_start
+from pipelines.sync.window import Interval, split_range
 
 # Only errors a later attempt can cure are retried; auth, config and contract errors are not.
 TRANSIENT = (ProviderUnavailableError, UnreachableError, ConnectionError, TimeoutError)

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from pipelines.errors import ConfigError, UnreachableError
-from pipelines.settings import DatabaseSettings
+from pipelines.store.settings import DatabaseSettings
 
 CONNECT_TIMEOUT_S = 10
 

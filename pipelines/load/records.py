@@ -1,4 +1,4 @@
-"""Turn a page of items into rows to stage and rejects to keep (STYLE #5).
+"""Turn a page of items into rows to stage and rejects to keep.
 
 The whole page is validated in one call; only a page that fails is validated record by
 record, to isolate the rejects. Rows are ``(id, raw JSON text)``: PostgreSQL does the rest.

@@ -1,4 +1,4 @@
-"""Prefect flows (DESIGN §8), thin on purpose: one task per (source, stream) sync, never per
+"""Prefect flows (docs/operations.md), thin on purpose: one task per (source, stream) sync, never per
 page; each flow returns a small summary and publishes a markdown artifact of its figures.
 
 - ``incremental-sync``   all sources or one; scheduled every 15 minutes (``prefect.yaml``).
@@ -22,9 +22,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.runtime import deployment
 
-from pipelines import flows_fanout, flows_report, flows_run
-from pipelines.flows_run import current_flow_run_id, partitions, utc
-from pipelines.settings import load_settings
+from pipelines.flows import fanout as flows_fanout
+from pipelines.flows import report as flows_report
+from pipelines.flows import run as flows_run
+from pipelines.flows.run import current_flow_run_id, partitions, utc
+from pipelines.store.settings import load_settings
 
 __all__ = ["backfill", "backfill_partition", "deep_rescan", "incremental_sync", "partitions",
            "reconcile"]  # fmt: skip
@@ -126,7 +128,9 @@ async def reconcile(
     as_of: datetime | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Compare provider and database over the horizon; ``repair`` re-loads what differs."""
-    from pipelines import reconcile as recon  # written alongside; imported when the flow runs
+    from pipelines.reconcile import (
+        runner as recon,  # written alongside; imported when the flow runs
+    )
 
     settings = load_settings()
     start, end = flows_run.horizon(horizon_days, as_of)

@@ -1,4 +1,4 @@
-"""Apply provider webhooks (DESIGN §3, layer 3): one transaction per accepted call.
+"""Apply provider webhooks (docs/architecture.md, layer 3): one transaction per accepted call.
 
 The call is stored in ``paysync.webhook_events`` and applied in the same transaction: a full
 record (Smart2Pay) is merged through the sync's own merge, so ``record_changes`` shows the
@@ -21,11 +21,11 @@ import asyncpg
 import orjson
 
 from connectors.streams import Connector, Notification, StreamSpec, WebhookParser, WebhookRecord
-from pipelines import loader
-from pipelines.merge_sql import StreamSql, build
-from pipelines.records import split_page
-from pipelines.runs import RunCounts
-from pipelines.settings import SourceBase
+from pipelines.load import loader
+from pipelines.load.merge_sql import StreamSql, build
+from pipelines.load.records import split_page
+from pipelines.store.settings import SourceBase
+from pipelines.sync.runs import RunCounts
 
 log = logging.getLogger("paysync.webhooks")
 REJECT_STREAM = "webhook"  # paysync.rejects.stream for bodies that are not notifications

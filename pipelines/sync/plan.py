@@ -1,4 +1,4 @@
-"""Which windows a run reads, per stream (DESIGN §3): gaps in the ledger, the lookback, windows
+"""Which windows a run reads, per stream (docs/architecture.md): gaps in the ledger, the lookback, windows
 still holding open records; a backfill reads its range; a full refresh reads everything."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 import asyncpg
 
 from connectors.streams import StreamSpec
-from pipelines.runs import done_windows
-from pipelines.window import Interval, WindowSizer, to_read
+from pipelines.sync.runs import done_windows
+from pipelines.sync.window import Interval, WindowSizer, to_read
 
 KINDS = ("incremental", "full-refresh", "backfill", "deep-rescan")
 

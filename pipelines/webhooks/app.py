@@ -13,8 +13,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-from types import SimpleNamespace
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -22,12 +20,11 @@ from aiohttp import web
 from connectors.errors import ProviderError
 from connectors.http import HttpClient, RetryPolicy
 from connectors.registry import connector
-from pipelines.engine import RunReport
-from pipelines.refetch import drain
-from pipelines.runs import finish_run, start_run
-from pipelines.service import open_pool
-from pipelines.settings import Settings
-from pipelines.webhooks import Batcher, Hook, RejectedBody, make_hook, parse, store_reject
+from pipelines.store.settings import Settings
+from pipelines.sync.refetch import Fetcher, drain
+from pipelines.sync.runs import RunReport, finish_run, start_run
+from pipelines.sync.service import open_pool
+from pipelines.webhooks.receiver import Batcher, Hook, RejectedBody, make_hook, parse, store_reject
 
 log = logging.getLogger("paysync.webhooks")
 MAX_BODY = 1024 * 1024
@@ -132,10 +129,7 @@ async def refetch_worker(pool: asyncpg.Pool, hook: Hook, settings: Settings) -> 
     )  # fmt: skip
     report = RunReport(source.name, hook.run_id, counts=hook.counts)
     async with client as http:
-        # drain() needs only these attributes of a SourceSync.
-        fetcher: Any = SimpleNamespace(
-            pool=pool, source=source, connector=hook.connector, sql=hook.sql, http=http
-        )
+        fetcher = Fetcher(pool, source.name, hook.connector, hook.sql, http)
         while True:
             hook.wake.clear()
             try:

@@ -1,4 +1,4 @@
-"""Read-only access for analysts (DESIGN §4): the views and stream tables, nothing in ``paysync``.
+"""Read-only access for analysts (docs/architecture.md): the views and stream tables, nothing in ``paysync``.
 
 The grants themselves are SQL (``paysync.apply_reader_grants`` in ``sql/views/900_reader_grants.sql``)
 and every migrate re-applies them to the roles recorded in ``paysync.reader_roles``, so tables,

@@ -1,29 +1,41 @@
 """Drain ``paysync.refetch_queue``: fetch each queued record by id (or a parent's children),
-merge it, and dequeue it, in one transaction per batch (DESIGN §3 layers 3 and hydration)."""
+merge it, and dequeue it, in one transaction per batch (docs/architecture.md, mutable records)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
 from connectors.errors import ProviderRequestError
-from connectors.streams import StreamSpec
-from pipelines import loader
-from pipelines.records import split_page
-
-if TYPE_CHECKING:
-    from pipelines.engine import RunReport, SourceSync
+from connectors.http import HttpClient
+from connectors.streams import Connector, StreamSpec
+from pipelines.load import loader
+from pipelines.load.merge_sql import StreamSql
+from pipelines.load.records import split_page
+from pipelines.sync.runs import RunReport
 
 BATCH = 200
 
 
-async def drain(sync: SourceSync, report: RunReport) -> None:
+@dataclass(frozen=True)
+class Fetcher:
+    """What draining one source's queue needs: the engine and the webhook receiver build one."""
+
+    pool: asyncpg.Pool
+    source: str
+    connector: Connector
+    sql: dict[str, StreamSql]
+    http: HttpClient
+
+
+async def drain(sync: Fetcher, report: RunReport) -> None:
     async with sync.pool.acquire() as conn:
         for spec in sync.connector.streams.values():
-            target = loader.Target(sync.source.name, spec, sync.sql[spec.name], report.run_id)
+            target = loader.Target(sync.source, spec, sync.sql[spec.name], report.run_id)
             await loader.drop_satisfied(conn, target)
             await loader.requeue_open_children(conn, target)
     while True:
@@ -31,7 +43,7 @@ async def drain(sync: SourceSync, report: RunReport) -> None:
             rows = await conn.fetch(
                 """SELECT stream, record_id FROM paysync.refetch_queue WHERE source = $1
                    ORDER BY queued_at, stream, record_id LIMIT $2 FOR UPDATE SKIP LOCKED""",
-                sync.source.name, BATCH,
+                sync.source, BATCH,
             )  # fmt: skip
             if not rows:
                 return
@@ -44,16 +56,16 @@ async def drain(sync: SourceSync, report: RunReport) -> None:
                     await _refetch(sync, conn, found, ids, report)
                 await conn.execute(
                     "DELETE FROM paysync.refetch_queue WHERE source = $1 AND stream = $2 AND record_id = ANY($3::text[])",
-                    sync.source.name, stream, ids,
+                    sync.source, stream, ids,
                 )  # fmt: skip
 
 
 async def _refetch(
-    sync: SourceSync, conn: asyncpg.Connection, spec: StreamSpec, ids: list[str], report: RunReport
+    sync: Fetcher, conn: asyncpg.Connection, spec: StreamSpec, ids: list[str], report: RunReport
 ) -> None:
-    fetched = await asyncio.gather(*(fetch_by_id(sync, spec, record_id) for record_id in ids))
+    fetched = await asyncio.gather(*(fetch_by_id(sync.http, spec, record_id) for record_id in ids))
     items = [item for batch in fetched for item in batch]
-    target = loader.Target(sync.source.name, spec, sync.sql[spec.name], report.run_id)
+    target = loader.Target(sync.source, spec, sync.sql[spec.name], report.run_id)
     result = loader.LoadResult()
 
     async def one_page() -> Any:
@@ -64,7 +76,7 @@ async def _refetch(
     for child in sync.connector.streams.values():
         if child.parent == spec.name:
             await loader.enqueue(
-                conn, sync.source.name, child.name, result.new_ids + result.changed_ids, "children"
+                conn, sync.source, child.name, result.new_ids + result.changed_ids, "children"
             )
     report.counts.records_read += result.records
     report.counts.records_inserted += result.inserted
@@ -72,13 +84,13 @@ async def _refetch(
     report.counts.records_rejected += result.rejected
 
 
-async def fetch_by_id(sync: SourceSync, spec: StreamSpec, record_id: str) -> list[Any]:
+async def fetch_by_id(http: HttpClient, spec: StreamSpec, record_id: str) -> list[Any]:
     """The record (or a parent's children) as the provider holds it now; [] when gone."""
     path = spec.child_path if spec.parent else spec.detail_path
     if path is None:
         return []  # no detail endpoint: the next full read of its window picks it up
     try:
-        body = await sync.http.get_json(path.format(id=record_id))
+        body = await http.get_json(path.format(id=record_id))
     except ProviderRequestError as exc:
         if exc.status == 404:
             return []

@@ -1,4 +1,4 @@
-"""The SQL of one stream, built once from its spec (never from API data; STYLE #8).
+"""The SQL of one stream, built once from its spec (never from API data).
 
 Typed columns are projected from ``raw`` by the ``paysync.to_*`` functions; ``_hash`` is the md5
 of that projection, so two spellings of the same record (a list item and a detail, say) are one

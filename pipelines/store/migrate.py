@@ -16,7 +16,7 @@ import asyncpg
 
 from pipelines.errors import MigrationError
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 # Any fixed 64-bit key; it only has to differ from the engine's window locks (which use two keys).
 MIGRATION_LOCK_KEY = 0x70617973796E63  # "paysync"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
