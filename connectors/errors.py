@@ -1,4 +1,4 @@
-"""Errors a provider call can end in, typed by what the caller should do (STYLE #4).
+"""Errors a provider call can end in, typed by what the caller should do.
 
 - ``ProviderAuthError``        fix the credentials setting named in the message (exit 2).
 - ``ProviderRequestError``     the provider refused a request paysync built (400/404/405): a bug or

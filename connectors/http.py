@@ -1,4 +1,4 @@
-"""The one HTTP layer (STYLE #3): classify a response, wait, act; one retry loop, here.
+"""The one HTTP layer: classify a response, wait, act; one retry loop, here.
 
 Transient failures (connection errors, timeouts, truncated or unparsable bodies, 429, 5xx)
 are retried with exponential backoff and full jitter, honouring ``Retry-After``, until the

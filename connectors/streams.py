@@ -38,7 +38,7 @@ class Window:
 
     Where the docs do not say whether the bounds are inclusive, the request is widened by
     ``widen_s`` on both sides: re-reading a boundary record is absorbed by the upsert, while a
-    narrowed window would lose it (STYLE #6).
+    narrowed window would lose it.
     """
 
     start_param: str
@@ -48,7 +48,7 @@ class Window:
 
 
 class Paginator(Protocol):
-    """A pure paging strategy (STYLE #2): the first request's params, then the next or None."""
+    """A pure paging strategy: the first request's params, then the next or None."""
 
     def first(self, page_size: int) -> dict[str, str]: ...
 

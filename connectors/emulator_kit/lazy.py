@@ -96,22 +96,23 @@ class Timeline(Sequence[int]):
     """Creation time (integer epoch seconds) of record i, non-decreasing in i.
 
     Record i falls in slot i of `count` equal slots between start and end, at a random point
-    inside its slot, so times look irregular yet stay sorted.
+    inside its slot, so times look irregular yet stay sorted. `len(timeline)` (`size`) is the
+    number of records; `count` is not an attribute, it stays `Sequence.count(value)`.
     """
 
     def __init__(self, seed: int, resource: str, start: float, end: float, count: int) -> None:
-        self.count = max(0, count)
+        self.size = max(0, count)
         self.start = float(start)
-        self.step = (float(end) - self.start) / max(1, self.count)
+        self.step = (float(end) - self.start) / max(1, self.size)
         self._key = resource_key(seed, resource + "#time")
 
     def __len__(self) -> int:
-        return self.count
+        return self.size
 
     def __getitem__(self, i: int) -> int:  # type: ignore[override]
         if i < 0:
-            i += self.count
-        if not 0 <= i < self.count:
+            i += self.size
+        if not 0 <= i < self.size:
             raise IndexError(i)
         jitter = (_mix(self._key ^ ((i * _GOLDEN) & _MASK)) >> 11) / 9007199254740992.0
         return int(self.start + (i + 0.999 * jitter) * self.step)
@@ -130,9 +131,9 @@ class Timeline(Sequence[int]):
         if self.step <= 0:
             return side(self, ts)
         k = int((ts - self.start) / self.step)
-        lo = min(max(0, k - 2), self.count)
-        hi = min(self.count, max(lo, k + 3))
-        if (lo > 0 and self[lo - 1] >= ts) or (hi < self.count and self[hi] <= ts):
+        lo = min(max(0, k - 2), self.size)
+        hi = min(self.size, max(lo, k + 3))
+        if (lo > 0 and self[lo - 1] >= ts) or (hi < self.size and self[hi] <= ts):
             return side(self, ts)  # ties across slots: fall back to a full binary search
         return side(self, ts, lo, hi)
 
@@ -142,13 +143,13 @@ class Timeline(Sequence[int]):
         """Indices with start <= time (and time <= end, or < end when not inclusive)."""
         lo = 0 if start is None else self.first_at_or_after(start)
         if end is None:
-            hi = self.count
+            hi = self.size
         else:
             hi = self.first_after(end) if inclusive_end else self.first_at_or_after(end)
         return range(lo, max(lo, hi))
 
     def __iter__(self) -> Iterator[int]:
-        return (self[i] for i in range(self.count))
+        return (self[i] for i in range(self.size))
 
 
 class MappedTimeline(Timeline):
@@ -156,13 +157,13 @@ class MappedTimeline(Timeline):
     a bank account created 2 minutes before its mandate)."""
 
     def __init__(self, count: int, fn: Callable[[int], int]) -> None:
-        self.count = max(0, count)
+        self.size = max(0, count)
         self._fn = fn
 
     def __getitem__(self, i: int) -> int:  # type: ignore[override]
         if i < 0:
-            i += self.count
-        if not 0 <= i < self.count:
+            i += self.size
+        if not 0 <= i < self.size:
             raise IndexError(i)
         return self._fn(i)
 

@@ -65,7 +65,12 @@ class RunningServer:
 
 async def _wait_readable(loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
     fut: asyncio.Future[None] = loop.create_future()
-    loop.add_reader(conn.fileno(), lambda: fut.done() or fut.set_result(None))
+
+    def readable() -> None:
+        if not fut.done():
+            fut.set_result(None)
+
+    loop.add_reader(conn.fileno(), readable)
     try:
         await asyncio.wait_for(fut, _PEEK_TIMEOUT)
     finally:

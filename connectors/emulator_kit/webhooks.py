@@ -70,7 +70,8 @@ class WebhookSender:
     ) -> None:
         self.clock = clock
         self.policy = policy or DeliveryPolicy()
-        self._ssl = ssl_context
+        # aiohttp treats ssl=None as its default, True (verify), with a DeprecationWarning
+        self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
         self._poll = poll_s
         self._deliveries: dict[str, Delivery] = {}
         self._task: asyncio.Task[None] | None = None

@@ -1,4 +1,6 @@
-"""Smart2Pay notifications (../shared/api/smart2pay.md §11): pure functions the receiver calls.
+"""Smart2Pay notifications: pure functions the receiver calls.
+
+Reference: docs/providers/smart2pay.md, "Notifications".
 
 A notification is ``POST``ed with ``Authorization: Basic base64(SiteID:ApiKey)`` and carries the
 whole object under its envelope (``{"Payment": {...}}``, ``{"Refund": {...}}``,

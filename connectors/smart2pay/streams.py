@@ -1,4 +1,6 @@
-"""Smart2Pay / GlobalPay list endpoints as data (../shared/api/smart2pay.md §4-§10).
+"""Smart2Pay / GlobalPay list endpoints as data.
+
+Reference: docs/providers/smart2pay.md, sections "Endpoint catalogue" to "Methods".
 
 Payments page with the newer ``pageSize``/``pageIndex`` (1-based, totals in the body), payouts
 and preapprovals with ``limit``/``offset`` (``offset`` is a 1-based position, INFERRED from the
@@ -74,7 +76,7 @@ CREATED = Window("startDate", "endDate", _s2p_time, widen_s=1)
 
 
 def _customer(key: str = "Customer") -> tuple[Column, ...]:
-    """§5.1 Customer, flattened so analysts filter on typed columns."""
+    """Customer of the "Payment object", flattened so analysts filter on typed columns."""
     return (
         col("customer_id", "int", f"{key}.ID"),
         col("customer_merchant_customer_id", key=f"{key}.MerchantCustomerID"),
@@ -90,7 +92,7 @@ def _customer(key: str = "Customer") -> tuple[Column, ...]:
 
 
 def _address(prefix: str, key: str) -> tuple[Column, ...]:
-    """§5.2 Address (billing, shipping, bank)."""
+    """Address (billing, shipping, bank) of the "Payment object"."""
     return (
         col(f"{prefix}_id", "int", f"{key}.ID"),
         col(f"{prefix}_country", key=f"{key}.Country"),
@@ -173,7 +175,8 @@ PAYMENT_SUMMARY = (
     "site_id", "notification_date_time", "preapproval_id", "status_id", "status_info",
     "method_transaction_id",
 )  # fmt: skip
-# Non-final payment statuses (§5.6, ID as text): a window holding one is read again.
+# Non-final payment statuses ("Status and status IDs", ID as text): a window holding one is
+# read again.
 PAYMENT_OPEN = frozenset(
     {"1", "6", "7", "8", "9", "10", "13", "14", "15", "18", "19", "30", "33", "34", "36", "37"}
 )

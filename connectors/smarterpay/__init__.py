@@ -3,7 +3,7 @@
 Base URLs: ``https://api.smarterpaycloud.com`` (live), ``https://uatapi.smarterpaycloud.com`` (UAT);
 the stream paths carry the ``service.svc/`` prefix. Auth: ``Authorization: Bearer <token>``;
 a bad token answers 498. Outbound messages are the account's webhook log: each names the
-records whose state changed, which the engine re-fetches by id (DESIGN §3, layer 3).
+records whose state changed, which the engine re-fetches by id (docs/architecture.md, mutable records).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SmarterPay Cloud list endpoints as data (../shared/api/smarterpay.md §2).
+"""SmarterPay Cloud list endpoints as data (docs/providers/smarterpay.md, "Resources").
 
 Every list pages with ``limit`` (max 500) and ``page_no`` and ends with a short page (no
 totals). Windows use ``created_from``/``created_to`` (``YYYY-MM-DD HH:MM:SS``, UTC INFERRED);

@@ -1,4 +1,6 @@
-"""SmarterPay Cloud webhooks (../shared/api/smarterpay.md §3): pure functions the receiver calls.
+"""SmarterPay Cloud webhooks: pure functions the receiver calls.
+
+Reference: docs/providers/smarterpay.md, "Webhooks".
 
 Bodies: v1 ``{"events": [{id: EV…, resource_type, reference: <record id>, …}]}`` (one event)
 and v2 ``{"id": OM…, "idempotency_key", "sent_at", "client", "events": [{id: <record id>,

@@ -1,4 +1,4 @@
-"""Auth, TLS, writes, idempotency, seeds' sample shapes."""
+"""Auth, TLS, writes, idempotency, and the shapes of the documented response samples."""
 
 from __future__ import annotations
 
@@ -9,24 +9,12 @@ from pathlib import Path
 
 import pytest
 
-SEEDS = Path("/work/shared/seeds")
+# Response samples of the provider's Bank Account and Payment Link pages, verbatim.
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "smarterpay"
 
 
-def _samples(text: str) -> list[dict]:
-    """Every top-level JSON object in a seed page."""
-    out, depth, start = [], 0, None
-    for k, ch in enumerate(text):
-        if ch == "{":
-            start = k if depth == 0 else start
-            depth += 1
-        elif ch == "}" and depth:
-            depth -= 1
-            if depth == 0:
-                try:
-                    out.append(json.loads(text[start : k + 1]))
-                except ValueError:
-                    pass
-    return out
+def _fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
 
 
 def _shape(record: dict) -> dict[str, str]:
@@ -42,27 +30,31 @@ def _shape(record: dict) -> dict[str, str]:
     return {k: kind(v) for k, v in record.items()}
 
 
-def test_seed_samples_have_the_emulator_shape(client):
-    assert SEEDS.exists(), (
-        f"the provider seed documents belong at {SEEDS} (../shared beside the repo)"
-    )
-    bank = _samples((SEEDS / "smarterpay-bank-account.txt").read_text())
-    listed = next(s for s in bank if "bank_accounts" in s)["bank_accounts"][0]
-    ours = client.get("bankaccounts", limit=1)["bank_accounts"][0]
-    assert _shape(ours) == _shape(listed)
-    detail = next(
-        s
-        for s in bank
-        if "credits_allowed" in s.get("bank_account", {}) and "id" in s["bank_account"]
-    )
-    ours_detail = client.get(f"bankaccount/{ours['Id']}")["bank_account"]
-    assert _shape(ours_detail) == _shape(detail["bank_account"])
-    links = _samples((SEEDS / "smarterpay-payment-link.txt").read_text())
-    link_list = next(s for s in links if "payment_links" in s)["payment_links"]
+def test_bank_account_list_sample_has_the_emulator_shape(client):
+    samples = _fixture("bank_account_list.json")["bank_accounts"]
+    assert samples, "the list sample holds no bank account"
+    ours = client.get("bankaccounts", limit=1)["bank_accounts"]
+    assert ours, "the emulator listed no bank account"
+    for sample in samples:
+        assert _shape(ours[0]) == _shape(sample)
+
+
+def test_bank_account_detail_sample_has_the_emulator_shape(client):
+    sample = _fixture("bank_account_detail.json")["bank_account"]
+    assert "id" in sample and "credits_allowed" in sample
+    listed = client.get("bankaccounts", limit=1)["bank_accounts"][0]
+    ours = client.get(f"bankaccount/{listed['Id']}")["bank_account"]
+    assert _shape(ours) == _shape(sample)
+
+
+def test_payment_link_list_sample_has_the_emulator_shape(client):
+    samples = _fixture("payment_link_list.json")["payment_links"]
+    assert samples, "the list sample holds no payment link"
     ours_links = client.get("paymentlinks", limit=500)["payment_links"]
-    assert set(ours_links[0]) == set(link_list[0])
-    for sample in link_list:  # same types where the sample has a value
-        for key, value in sample.items():
+    assert ours_links, "the emulator listed no payment link"
+    for sample in samples:
+        assert set(ours_links[0]) == set(sample)
+        for key, value in sample.items():  # same types where the sample has a value
             if value is not None and key != "expiry":
                 assert any(type(o[key]) is type(value) for o in ours_links), key
     assert any(o["expiry"] == "never" for o in ours_links)

@@ -67,5 +67,8 @@ async def _unknown(request: web.Request) -> web.Response:
 
 
 async def plain_http(request: web.BaseRequest) -> web.StreamResponse:
-    """Plain HTTP on the TLS port: the provider requires HTTPS (smart2pay.md §1)."""
+    """Plain HTTP on the TLS port: the provider requires HTTPS.
+
+    See docs/providers/smart2pay.md, "Environments and transport".
+    """
     return json_response({"Message": "TLS_Required: HTTPS is required"}, 403)

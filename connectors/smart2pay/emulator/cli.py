@@ -1,4 +1,4 @@
-"""`paysync emulator smart2pay`: start the emulator and serve until interrupted (DESIGN §6)."""
+"""`paysync emulator smart2pay`: start the emulator and serve until interrupted."""
 
 from __future__ import annotations
 

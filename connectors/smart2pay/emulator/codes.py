@@ -1,10 +1,11 @@
-"""Static provider tables: statuses, reason codes, methods (smart2pay.md §3, §5.6, §10)."""
+"""Static provider tables: statuses, reason codes, methods (docs/providers/smart2pay.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Status ID -> Info, spelled as in the documentation (smart2pay.md §5.6).
+# Status ID -> Info, spelled as in the documentation
+# (docs/providers/smart2pay.md, "Status and status IDs").
 STATUS_INFO: dict[int, str] = {
     1: "Open",
     2: "Success",
@@ -39,7 +40,8 @@ DISPUTE_WON, CHARGEDBACK, PARTIALLY_CAPTURED = 23, 26, 35
 
 PREAPPROVAL_STATUS: dict[int, str] = {1: "Pending", 2: "Open", 3: "Closed", 4: "ClosedByCustomer"}
 
-# Return codes used by the emulator (smart2pay.md §3).
+# Return codes used by the emulator
+# (docs/providers/smart2pay.md, "HTTP status codes and errors").
 MISSING_PARAMETER = 1
 VALIDATION_FAILED = 2
 METHOD_INVALID = 5

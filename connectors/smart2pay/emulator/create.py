@@ -1,7 +1,9 @@
-"""Create-request validation and the records it produces (smart2pay.md §5.8).
+"""Create-request validation and the records it produces.
 
 Returns either a record or the list of Reasons; handlers turn Reasons into the documented
 400 envelopes. Card numbers are masked here and never stored, logged or echoed in full.
+
+Reference: docs/providers/smart2pay.md, "Create rules".
 """
 
 from __future__ import annotations

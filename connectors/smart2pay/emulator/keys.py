@@ -13,4 +13,5 @@ from connectors.smart2pay.emulator.state import PaymentNow
 DATA_KEY = web.AppKey("s2p_data", Smart2PayData)
 CORE_KEY = web.AppKey("s2p_core", EmulatorCore)
 # Called with a payment's new state after an API change (create, capture, cancel, refund).
-NOTIFY_KEY = web.AppKey("s2p_notify", Callable[[PaymentNow], None])
+# A Callable is not a class, so it goes in the subscript (aiohttp reads it from there).
+NOTIFY_KEY = web.AppKey[Callable[[PaymentNow], None]]("s2p_notify")

@@ -1,9 +1,10 @@
 """Payment and refund lifecycles as event lists: the state at clock t is a pure function.
 
 Offsets come from the record's own draws, so a test can recompute the truth for any t.
-Flows (smart2pay.md §5.6, §5.9): Open → Success / Failed / Cancelled / Expired; Authorized →
-Captured / PartiallyCaptured / Cancelled; later refunds (PartiallyRefunded / Refunded) or a
-chargeback (Disputed → Chargedback / DisputeWon).
+Flows (docs/providers/smart2pay.md, "Status and status IDs" and "Capture / cancel"):
+Open → Success / Failed / Cancelled / Expired; Authorized → Captured / PartiallyCaptured /
+Cancelled; later refunds (PartiallyRefunded / Refunded) or a chargeback (Disputed →
+Chargedback / DisputeWon).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class PaymentHistory:
 
     @property
     def count(self) -> int:
-        return self.times.count
+        return len(self.times)
 
     def core(self, i: int) -> PaymentCore:
         return generate(
@@ -80,7 +80,7 @@ class PaymentHistory:
     def _preapproval_for(self, i: int) -> int | None:
         """Recurring payments use preapproval i % P if it existed by then: reverse lookups
         (payments of a preapproval) then visit only every P-th payment."""
-        p = self.preapprovals.count
+        p = len(self.preapprovals)
         if not p or record_rng(self.seed, "payments#type", i).randint(0, 99) >= 10:
             return None
         j = i % p
@@ -88,7 +88,7 @@ class PaymentHistory:
 
     def payments_of_preapproval(self, j: int) -> range:
         """Candidate indices for preapproval index j (check `preapproval_id` on each)."""
-        return range(j, self.count, self.preapprovals.count or 1)
+        return range(j, self.count, len(self.preapprovals) or 1)
 
 
 def weighted(d: Stream, items: Sequence[T], weights: Sequence[int]) -> T:

@@ -84,7 +84,7 @@ class Smart2PayData:
     # --- payouts and preapprovals ---------------------------------------------------------
     def payout(self, payout_id: int) -> others.Payout | None:
         j = payout_id - others.PAYOUT_BASE
-        if 0 <= j < self.payout_times.count:
+        if 0 <= j < len(self.payout_times):
             return others.payout(self.settings.seed, self.payout_times, j)
         entry = self.created_payouts.get(str(payout_id))
         return None if entry is None else entry
@@ -110,7 +110,7 @@ class Smart2PayData:
 
     def preapproval(self, pre_id: int) -> others.Preapproval | None:
         j = pre_id - others.PREAPPROVAL_BASE
-        if 0 <= j < self.history.preapprovals.count:
+        if 0 <= j < len(self.history.preapprovals):
             return others.preapproval(self.settings.seed, self.history.preapprovals, j)
         return self.created_preapprovals.get(str(pre_id))
 
@@ -146,11 +146,13 @@ class Smart2PayData:
         if resource == "payouts":
             cands = self.payout_candidates(None, None, t)
             for j in cands.gen:
-                yield orjson.dumps(others.payout_shape(cands.load_gen(j)[0], t, self.opts, True))
+                loaded = cands.load_gen(j)
+                assert loaded is not None  # a generated payout always loads
+                yield orjson.dumps(others.payout_shape(loaded[0], t, self.opts, True))
             for pid in cands.extra_ids:
-                p = self.payout(pid)
-                assert p is not None
-                yield orjson.dumps(others.payout_shape(p, t, self.opts, True))
+                payout = self.payout(pid)
+                assert payout is not None
+                yield orjson.dumps(others.payout_shape(payout, t, self.opts, True))
             return
         yield from self._payment_truth(resource, t)
 

@@ -1,4 +1,5 @@
-"""List query parameters (smart2pay.md §6): both paging generations, every documented filter.
+"""List query parameters: both paging generations, every documented filter
+(docs/providers/smart2pay.md, "Listing payments").
 
 Keys match case-insensitively (NUVEI examples write `pagesize`, others `pageSize`). A bad
 value raises QueryError, answered as 400 with `Reasons` by the handlers.

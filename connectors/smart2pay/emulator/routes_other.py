@@ -1,4 +1,7 @@
-"""Refunds (per payment), preapprovals, payouts and methods (smart2pay.md §7-§10)."""
+"""Refunds (per payment), preapprovals, payouts and methods.
+
+See docs/providers/smart2pay.md, sections "Refunds", "Preapprovals", "Payouts" and "Methods".
+"""
 
 from __future__ import annotations
 
@@ -63,10 +66,12 @@ async def get_refund(request: web.Request) -> web.Response:
     request[ENDPOINT_KEY] = "GET payment refund"
     data, now, t = find(request)
     rid = request.match_info["rid"]
-    for r in now.refunds if now is not None else ():
-        if str(refund_id(now.core, r)) == rid:
-            body = others.refund_shape(now.core, int(rid), r, t, data.opts, True, data.details(now))
-            return json_response({"Refund": body})
+    if now is not None:
+        for r in now.refunds:
+            if str(refund_id(now.core, r)) == rid:
+                details = data.details(now)
+                body = others.refund_shape(now.core, int(rid), r, t, data.opts, True, details)
+                return json_response({"Refund": body})
     return _bad("Refund", REFUND_KEYS, c.REFUND_INVALID, f"Refund is invalid - {rid}", 404)
 
 
@@ -157,7 +162,7 @@ async def preapproval_payments(request: web.Request) -> web.Response:
         return _bad("Preapproval", PRE_KEYS, exc.code, exc.info)
     found = []
     j = p.id - others.PREAPPROVAL_BASE
-    if j < data.history.preapprovals.count:
+    if j < len(data.history.preapprovals):
         for i in data.history.payments_of_preapproval(j):
             core = data.history.core(i)
             now = data.store.at(core, t) if core.preapproval_id == p.id else None

@@ -1,4 +1,8 @@
-"""Payment endpoints: list, detail, status, create, capture, cancel (smart2pay.md §4-§6)."""
+"""Payment endpoints: list, detail, status, create, capture, cancel.
+
+See docs/providers/smart2pay.md, sections "Endpoint catalogue", "Payment object" and
+"Listing payments".
+"""
 
 from __future__ import annotations
 

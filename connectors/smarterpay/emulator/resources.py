@@ -1,7 +1,7 @@
 """The table of SmarterPay resources: paths, envelopes, id keys, sorts and filters.
 
-Documented entries follow ../../../shared api reference; INFERRED ones are listed in the
-connector README."""
+Documented entries follow docs/providers/smarterpay.md ("Resources"); INFERRED ones are listed
+in the connector README."""
 
 from __future__ import annotations
 

@@ -38,7 +38,8 @@ class Store:
         record = res.render(self.ds, i, self.ds.created(res.name, i), t, detail)
         overlay = self.overlays[res.name]
         if len(overlay):
-            entry = overlay.get(record.get(res.item_id_key if not detail else res.id_key))
+            record_id = record.get(res.item_id_key if not detail else res.id_key)
+            entry = None if record_id is None else overlay.get(record_id)
             if entry is not None and entry.overrides:
                 record.update(entry.overrides)
         return record

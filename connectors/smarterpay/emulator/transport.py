@@ -27,7 +27,10 @@ def reset_connection(request: web.Request) -> web.Response:
 async def send_truncated(request: web.Request, response: web.Response) -> web.StreamResponse:
     """Announce the full Content-Length, send half the body, then drop the connection."""
     request[OUTCOME_KEY] = "truncated"
-    body = bytes(response.body or b"")
+    raw = response.body or b""
+    if not isinstance(raw, (bytes, bytearray)):  # a streaming Payload has no bytes to halve
+        raise TypeError(f"cannot truncate a {type(raw).__name__} body")
+    body = bytes(raw)
     stream = web.StreamResponse(status=response.status, headers=response.headers)
     stream.content_length = len(body)
     with contextlib.suppress(ConnectionError, RuntimeError):

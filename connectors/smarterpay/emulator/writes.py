@@ -258,6 +258,7 @@ def _check_bank_account(emu: Emulator, record_id: str) -> None:
 def _detail(emu: Emulator, res: Resource, record_id: str) -> dict:
     t = emu.clock.timestamp()
     item = emu.store.find(res, record_id, t)
+    assert item is not None, f"{res.detail} {record_id!r} was just written"
     return {res.detail_key: emu.store.render_item(res, item, t, True)}
 
 
