@@ -26,8 +26,12 @@ _counter = itertools.count()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("paysync CI guards")
-    group.addoption("--min-tests", type=int, default=0,
-                    help="fail when fewer tests are collected (a silently deselected suite)")
+    group.addoption(
+        "--min-tests",
+        type=int,
+        default=0,
+        help="fail when fewer tests are collected (a silently deselected suite)",
+    )
     group.addoption("--fail-on-skip", action="store_true",
                     help="fail the run when any test is skipped (CI proves, never skips)")  # fmt: skip
 
