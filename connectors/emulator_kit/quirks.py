@@ -11,6 +11,8 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
   (dropped before the provider sees them): the default page comes back, without totals.
 - ``empty=204`` / ``empty=blank``: a list with no items is answered 204 with no body, or 200
   with an empty body.
+- ``totals_off=N``: list bodies that carry ``TotalCount`` report N more than they hold (a
+  provider whose totals and records disagree).
 - ``shape.<field>=<json>``: every record carrying ``field`` (lists and details) carries this
   value instead, e.g. ``shape.3DSecure={"Enrolled":"Y"}``: a value of a shape we only inferred.
 
@@ -44,12 +46,13 @@ class QuirkPlan:
     legacy_paging: bool = False
     empty: str | None = None  # "204" or "blank"
     shapes: Mapping[str, Any] = field(default_factory=dict)
+    totals_off: int = 0
 
     @property
     def active(self) -> bool:
         return bool(
             self.page_max or self.page_max_by_endpoint or self.legacy_paging or self.empty
-        ) or bool(self.shapes)
+        ) or bool(self.shapes or self.totals_off)
 
     @classmethod
     def parse(cls, spec: str | None) -> QuirkPlan:
@@ -74,6 +77,8 @@ class QuirkPlan:
                 if value not in ("204", "blank"):
                     raise QuirkSpecError(f"empty={value!r}: use 204 or blank")
                 options["empty"] = value
+            elif name == "totals_off":
+                options["totals_off"] = _positive(name, value)
             elif name.startswith("shape."):
                 try:
                     shapes[name.split(".", 1)[1]] = orjson.loads(value)
@@ -156,7 +161,7 @@ def _rewrite_query(plan: QuirkPlan, request: web.Request) -> web.Request:
 
 
 def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
-    if not (plan.empty or plan.shapes) or response.body is None:
+    if not (plan.empty or plan.shapes or plan.totals_off) or response.body is None:
         return response
     try:
         body = orjson.loads(response.body)  # type: ignore[arg-type]
@@ -169,6 +174,10 @@ def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
         if plan.empty == "204":
             return web.Response(status=204)
         return web.Response(status=200, body=b"", content_type="application/json")
+    if not (plan.shapes or (plan.totals_off and isinstance(body.get("TotalCount"), int))):
+        return response
+    if plan.totals_off and isinstance(body.get("TotalCount"), int):
+        body["TotalCount"] += plan.totals_off
     if plan.shapes:
         for value in body.values():
             for record in value if isinstance(value, list) else [value]:
@@ -176,11 +185,9 @@ def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
                     for key, shaped in plan.shapes.items():
                         if key in record:
                             record[key] = shaped
-        return web.Response(
-            status=200, body=orjson.dumps(body), content_type="application/json",
-            headers={k: v for k, v in response.headers.items() if k.lower() == "retry-after"},
-        )  # fmt: skip
-    return response
+    return web.Response(
+        status=200, body=orjson.dumps(body), content_type="application/json",
+    )  # fmt: skip
 
 
 def install(app: web.Application, plan: QuirkPlan) -> None:
