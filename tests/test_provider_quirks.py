@@ -6,6 +6,7 @@ lost. The expected side is always the emulator's truth, never paysync's own outp
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -161,3 +162,20 @@ async def test_plain_http_base_url_says_use_https(fresh_db_url: str) -> None:
             await sp.sync(settings, emu)
         assert "credentials" not in str(failure.value) and sp.TOKEN not in str(failure.value)
         assert failure.value.exit_code == 2
+
+
+# 6. Local time where the documents give no zone --------------------------------------------------
+async def test_filters_written_in_the_source_timezone_load_everything(fresh_db_url: str) -> None:
+    with start_emulator(
+        "smarterpay", records=700, seed=47, token=sp.TOKEN, quirks="filter_tz=Europe/London"
+    ) as emu:
+        emu.clock_set(datetime(2026, 7, 15, 12, tzinfo=UTC))  # British Summer Time: UTC+1
+        emu.clock_freeze(True)
+        settings = sp.make_settings(fresh_db_url, emu, timezone="Europe/London")
+        report = await sp.sync(settings, emu)
+        assert report.outcome == "succeeded", report
+        await sp.assert_equals_truth(fresh_db_url, emu)
+        emu.clock_advance(86400)
+        again = await sp.sync(settings, emu)
+        assert again.counts.records_deleted == 0
+        await sp.assert_equals_truth(fresh_db_url, emu)

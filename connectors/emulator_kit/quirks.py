@@ -13,6 +13,9 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
   with an empty body.
 - ``totals_off=N``: list bodies that carry ``TotalCount`` report N more than they hold (a
   provider whose totals and records disagree).
+- ``filter_tz=<IANA zone>``: date filter values (``created_from``/``created_to``,
+  ``startDate``/``endDate``, ``sent_from``) are read as local time in that zone, as a UK
+  service may mean them; records still carry their own times.
 - ``shape.<field>=<json>``: every record carrying ``field`` (lists and details) carries this
   value instead, e.g. ``shape.3DSecure={"Enrolled":"Y"}``: a value of a shape we only inferred.
 
@@ -24,7 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from aiohttp import web
@@ -32,6 +37,11 @@ from aiohttp import web
 from connectors.emulator_kit.stats import ADMIN_PREFIX, ENDPOINT_KEY
 
 SIZE_PARAMS = ("limit", "pagesize")  # clamped by page_max (compared case-insensitively)
+# Date filters and their formats, by lower-cased parameter name.
+FILTER_FORMATS = {
+    "created_from": "%Y-%m-%d %H:%M:%S", "created_to": "%Y-%m-%d %H:%M:%S",
+    "sent_from": "%Y-%m-%d %H:%M:%S", "startdate": "%Y%m%d%H%M%S", "enddate": "%Y%m%d%H%M%S",
+}  # fmt: skip
 NEW_PAGING = ("pagesize", "pageindex")
 
 
@@ -47,12 +57,13 @@ class QuirkPlan:
     empty: str | None = None  # "204" or "blank"
     shapes: Mapping[str, Any] = field(default_factory=dict)
     totals_off: int = 0
+    filter_tz: str | None = None
 
     @property
     def active(self) -> bool:
         return bool(
             self.page_max or self.page_max_by_endpoint or self.legacy_paging or self.empty
-        ) or bool(self.shapes or self.totals_off)
+        ) or bool(self.shapes or self.totals_off or self.filter_tz)
 
     @classmethod
     def parse(cls, spec: str | None) -> QuirkPlan:
@@ -77,6 +88,12 @@ class QuirkPlan:
                 if value not in ("204", "blank"):
                     raise QuirkSpecError(f"empty={value!r}: use 204 or blank")
                 options["empty"] = value
+            elif name == "filter_tz":
+                try:
+                    ZoneInfo(value)
+                except (ZoneInfoNotFoundError, ValueError):
+                    raise QuirkSpecError(f"filter_tz={value!r}: unknown time zone") from None
+                options["filter_tz"] = value
             elif name == "totals_off":
                 options["totals_off"] = _positive(name, value)
             elif name.startswith("shape."):
@@ -151,6 +168,9 @@ def _rewrite_query(plan: QuirkPlan, request: web.Request) -> web.Request:
         if plan.legacy_paging and low in NEW_PAGING:
             del query[key]
             changed = True
+        elif plan.filter_tz and low in FILTER_FORMATS:
+            query[key] = _local_to_utc(query[key], FILTER_FORMATS[low], plan.filter_tz)
+            changed = True
         elif limit is not None and low in SIZE_PARAMS and query[key].strip().isdigit():
             if int(query[key]) > limit:
                 query[key] = str(limit)
@@ -158,6 +178,15 @@ def _rewrite_query(plan: QuirkPlan, request: web.Request) -> web.Request:
     if not changed:
         return request
     return request.clone(rel_url=request.rel_url.with_query(query))
+
+
+def _local_to_utc(text: str, fmt: str, zone: str) -> str:
+    """The UTC spelling of a wall-clock time in ``zone`` (unparsable text is left alone)."""
+    try:
+        local = datetime.strptime(text.strip(), fmt).replace(tzinfo=ZoneInfo(zone))
+    except ValueError:
+        return text
+    return local.astimezone(UTC).strftime(fmt)
 
 
 def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connectors.errors import ContractChangedError
 from connectors.http import HttpClient
@@ -37,15 +38,17 @@ def census_paginator(spec: StreamSpec) -> Paginator:
 
 
 async def census_pages(
-    http: HttpClient, source: str, spec: StreamSpec, start: datetime | None, end: datetime | None
-) -> AsyncIterator[Page]:
+    http: HttpClient, source: str, spec: StreamSpec, start: datetime | None, end: datetime | None,
+    timezone: str = "UTC",
+) -> AsyncIterator[Page]:  # fmt: skip
     """Every record the provider lists for ``spec`` in ``[start, end)`` (or the whole list)."""
     paginator = census_paginator(spec)
     window: dict[str, str] = {}
     if spec.window is not None and start is not None and end is not None:
         widen = timedelta(seconds=spec.window.widen_s)
-        window[spec.window.start_param] = spec.window.format(start - widen)
-        window[spec.window.end_param] = spec.window.format(end + widen)
+        zone = ZoneInfo(timezone)  # the source's zone, as the sync writes its filters
+        window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
+        window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
     where = f"source {source!r}, stream {spec.name} (reconciliation census)"
     first = paginator.first(CENSUS_PAGE)
     if paginator.asked(first) is None:  # the endpoint does not page: one request holds all

@@ -182,8 +182,9 @@ class _SourceRecon:
     ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
         if scope == "children":
             return self._children(spec, self.parents[spec.parent or ""])
-        window = (self.report.range_from, self.report.range_to) if spec.window else (None, None)
-        return census_pages(self.sync.http, self.source.name, spec, *window)
+        start, end = (self.report.range_from, self.report.range_to) if spec.window else (None, None)
+        zone = self.source.timezone
+        return census_pages(self.sync.http, self.source.name, spec, start, end, zone)
 
     async def _children(
         self, spec: StreamSpec, parent_ids: list[str]

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -228,8 +229,10 @@ class SourceSync:
         window: dict[str, str] = {}
         if spec.window is not None and start is not None and end is not None:
             widen = timedelta(seconds=spec.window.widen_s)
-            window[spec.window.start_param] = spec.window.format(start - widen)
-            window[spec.window.end_param] = spec.window.format(end + widen)
+            # written in the zone the provider means (the source's ``timezone``, default UTC)
+            zone = ZoneInfo(self.source.timezone)
+            window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
+            window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
         label = f"window {start}..{end}" if start is not None else "whole list"
         pager = Pager(self.http, self.source.name, spec, self.page_sizes.get(spec), window, label)
         async for page in pager.pages():
