@@ -22,16 +22,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.env import SP_TOKEN, S2P_KEY, S2P_SITE, Postgres, smart2pay, smarterpay  # noqa: E402
-from pipelines.store.settings import (  # noqa: E402
+from bench.env import S2P_KEY, S2P_SITE, SP_TOKEN, Postgres, smart2pay, smarterpay
+from pipelines.store.settings import (
     DatabaseSettings,
     Settings,
     Smart2PaySource,
     SmarterPaySource,
     SyncSettings,
 )
-from pipelines.sync import pager, service  # noqa: E402
-from pipelines.sync.plan import SyncRequest  # noqa: E402
+from pipelines.sync import pager, service
+from pipelines.sync.plan import SyncRequest
 
 
 @contextlib.contextmanager
