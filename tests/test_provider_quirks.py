@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
 from connectors.errors import ProviderTlsRequiredError
 from connectors.smart2pay import STREAMS as S2P_STREAMS
@@ -179,3 +180,23 @@ async def test_filters_written_in_the_source_timezone_load_everything(fresh_db_u
         again = await sp.sync(settings, emu)
         assert again.counts.records_deleted == 0
         await sp.assert_equals_truth(fresh_db_url, emu)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("page_max=0", "1 or more"), ("paging=newest", "legacy"), ("empty=404", "204 or blank"),
+        ("shape.x={nope", "not JSON"), ("filter_tz=Mars/Olympus", "unknown time zone"),
+        ("teleport=1", "unknown quirk"), ("page_max", "name=value"),
+    ],
+)  # fmt: skip
+def test_bad_quirk_specs_are_refused(spec: str, message: str) -> None:
+    with pytest.raises(QuirkSpecError, match=message):
+        QuirkPlan.parse(spec)
+
+
+def test_default_emulator_has_no_quirks() -> None:
+    plan = QuirkPlan.parse(None)
+    assert not plan.active  # the documented behaviour unless a test asks otherwise
+    shaped = QuirkPlan.parse('shape.metadata={"a":[1,2]},page_max.payments=5,empty=204')
+    assert shaped.shapes == {"metadata": {"a": [1, 2]}} and shaped.page_limit("/x/payments") == 5
