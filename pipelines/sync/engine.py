@@ -45,6 +45,7 @@ class SourceSync:
         self.settings, self.request = settings, request
         self.progress = progress or (lambda run, stream: None)
         self.now = now or request.as_of or datetime.now(UTC)
+        self.page_sizes = PageSizes(source.name, {})  # what run() loads from paysync.page_sizes
         names = request.streams or tuple(connector.streams)
         self.specs = [connector.streams[n] for n in names]
         self.sql: dict[str, StreamSql] = {
