@@ -1,6 +1,7 @@
 """Errors a provider call can end in, typed by what the caller should do.
 
 - ``ProviderAuthError``        fix the credentials setting named in the message (exit 2).
+- ``ProviderTlsRequiredError`` the provider answers HTTPS only: use an https:// base_url (exit 2).
 - ``ProviderRequestError``     the provider refused a request paysync built (400/404/405): a bug or
                                a changed API contract; the message names source, path and status.
 - ``ProviderUnavailableError`` still failing after the retry budget (exit 3); rerun later.
@@ -18,6 +19,10 @@ class ProviderError(Exception):
 
 class ProviderAuthError(ProviderError):
     exit_code = 2
+
+
+class ProviderTlsRequiredError(ProviderAuthError):
+    """403 TLS_Required: the base_url says http://; a configuration fix, not a credentials one."""
 
 
 class ProviderRequestError(ProviderError):

@@ -23,6 +23,7 @@ import orjson
 from connectors.errors import (
     ProviderAuthError,
     ProviderRequestError,
+    ProviderTlsRequiredError,
     ProviderUnavailableError,
 )
 
@@ -35,7 +36,7 @@ class Action(Enum):
 
 
 STATUS_ACTIONS: Mapping[int, Action] = {
-    200: Action.OK, 201: Action.OK,
+    200: Action.OK, 201: Action.OK, 204: Action.OK,
     401: Action.AUTH, 403: Action.AUTH, 498: Action.AUTH,
     408: Action.RETRY, 429: Action.RETRY,
     500: Action.RETRY, 502: Action.RETRY, 503: Action.RETRY, 504: Action.RETRY,
@@ -188,6 +189,12 @@ class HttpClient:
         action = classify(status)
         if action is Action.RETRY:
             raise _Transient(f"HTTP {status}", _retry_after(headers))
+        if action is Action.AUTH and status == 403 and b"TLS_Required" in body:
+            # SmarterPay answers plain HTTP with 403 TLS_Required: the credentials are fine.
+            raise ProviderTlsRequiredError(
+                f"source {self.source!r}: GET {path} was refused with TLS_Required: the provider "
+                f"accepts HTTPS only; use https:// in base_url (now {self.base_url!r})"
+            )
         if action is Action.AUTH:
             raise ProviderAuthError(
                 f"source {self.source!r}: the provider refused the credentials (HTTP {status}) "
@@ -198,6 +205,8 @@ class HttpClient:
                 f"source {self.source!r}: GET {path} answered HTTP {status}: {_snippet(body)}",
                 status,
             )
+        if status == 204 or (not body and headers.get("Content-Length") == "0"):
+            return {}  # an empty answer: for a list, an empty page (never a truncated one)
         try:
             decoded = orjson.loads(body)
         except orjson.JSONDecodeError:

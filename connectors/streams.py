@@ -48,13 +48,41 @@ class Window:
 
 
 class Paginator(Protocol):
-    """A pure paging strategy: the first request's params, then the next or None."""
+    """A pure paging strategy: the first request's params, then the next or None.
+
+    The pager does not take a short page as the end on faith (issue 14): it also asks how many
+    records a request asked for, for params reading from any position (a confirming request),
+    what totals and echoed page size a body carries, and which older parameter generation to
+    fall back to when the server ignores these ones."""
 
     def first(self, page_size: int) -> dict[str, str]: ...
 
     def next(
         self, params: dict[str, str], items: int, body: Mapping[str, Any]
     ) -> dict[str, str] | None: ...
+
+    def asked(self, params: Mapping[str, str]) -> int | None:
+        """The page size these params ask for; None when the endpoint does not page."""
+        ...
+
+    def at(self, position: int, page_size: int) -> dict[str, str] | None:
+        """Params reading ``page_size`` records from 0-based ``position``; None if impossible."""
+        ...
+
+    def totals(self, body: Mapping[str, Any]) -> PageTotals | None:
+        """What the body says about the whole result; None when it carries no totals."""
+        ...
+
+    @property
+    def fallback(self) -> Paginator | None:
+        """The older documented generation to use when the server ignores this one."""
+        ...
+
+
+@dataclass(frozen=True)
+class PageTotals:
+    records: int | None  # records matching the query (TotalCount and the like)
+    page_size: int | None  # the page size the server says it used (echoed PageSize)
 
 
 @dataclass(frozen=True)
@@ -86,6 +114,14 @@ class StreamSpec:
         if value is None and self.detail_id_key:
             value = record.get(self.detail_id_key)
         return value
+
+    @property
+    def critical_keys(self) -> frozenset[str]:
+        """Top-level keys a record cannot be loaded without reading: its time (cursor), status
+        and money (``amount``, ``currency``). Any other unreadable value loads as NULL, stays in
+        ``raw`` and is reported as schema drift (issue 14; which fields count is INFERRED)."""
+        names = {self.cursor_column, self.status_column, "amount", "currency"}
+        return frozenset(c.path[0] for c in self.columns if c.name in names)
 
     @property
     def known_keys(self) -> frozenset[str]:

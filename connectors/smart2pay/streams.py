@@ -12,37 +12,23 @@ Refunds exist only per payment (no ``/v1/refunds`` list is documented).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from connectors.models import model_for
-from connectors.streams import Column, StreamSpec, Window, col
+from connectors.streams import Column, PageTotals, StreamSpec, Window, col
 
 MAX_PAGE = 500
 
 
 @dataclass(frozen=True)
-class PageIndex:
-    """``pageSize`` + ``pageIndex`` from 1; ends on a short page or at ``TotalPages``."""
-
-    def first(self, page_size: int) -> dict[str, str]:
-        return {"pageSize": str(page_size), "pageIndex": "1"}
-
-    def next(
-        self, params: dict[str, str], items: int, body: Mapping[str, Any]
-    ) -> dict[str, str] | None:
-        index = int(params["pageIndex"])
-        total = body.get("TotalPages")
-        if items < int(params["pageSize"]) or (isinstance(total, int) and index >= total):
-            return None
-        return {**params, "pageIndex": str(index + 1)}
-
-
-@dataclass(frozen=True)
 class LimitOffset:
-    """``limit`` + 1-based ``offset``; a page shorter than the limit is the last."""
+    """``limit`` + 1-based ``offset``; a page shorter than the limit is the last. No totals."""
+
+    fallback: None = None
 
     def first(self, page_size: int) -> dict[str, str]:
         return {"limit": str(page_size), "offset": "1"}
@@ -52,12 +38,65 @@ class LimitOffset:
     ) -> dict[str, str] | None:
         if items < int(params["limit"]):
             return None
-        return {**params, "offset": str(int(params["offset"]) + int(params["limit"]))}
+        # The next position follows what was served, not what was asked (a clamped page).
+        return {**params, "offset": str(int(params["offset"]) + items)}
+
+    def asked(self, params: Mapping[str, str]) -> int | None:
+        return int(params["limit"])
+
+    def at(self, position: int, page_size: int) -> dict[str, str] | None:
+        return {"limit": str(page_size), "offset": str(position + 1)}
+
+    def totals(self, body: Mapping[str, Any]) -> PageTotals | None:
+        return None
+
+
+@dataclass(frozen=True)
+class PageIndex:
+    """``pageSize`` + ``pageIndex`` from 1 with totals in every body (``TotalPages``,
+    ``TotalCount``, the echoed ``PageSize``); the older ``limit``/``offset`` is the fallback
+    when a server answers without them (it did not understand these parameters)."""
+
+    fallback: LimitOffset | None = LimitOffset()
+
+    def first(self, page_size: int) -> dict[str, str]:
+        return {"pageSize": str(page_size), "pageIndex": "1"}
+
+    def next(
+        self, params: dict[str, str], items: int, body: Mapping[str, Any]
+    ) -> dict[str, str] | None:
+        index = int(params["pageIndex"])
+        total = body.get("TotalPages")
+        echoed = body.get("PageSize")
+        size = echoed if isinstance(echoed, int) and echoed > 0 else int(params["pageSize"])
+        if isinstance(total, int):
+            if index >= total:
+                return None
+        elif items < size:
+            return None
+        return {**params, "pageSize": str(size), "pageIndex": str(index + 1)}
+
+    def asked(self, params: Mapping[str, str]) -> int | None:
+        return int(params["pageSize"])
+
+    def at(self, position: int, page_size: int) -> dict[str, str] | None:
+        size = math.gcd(position, page_size) if position else page_size
+        return {"pageSize": str(size), "pageIndex": str(position // size + 1)}
+
+    def totals(self, body: Mapping[str, Any]) -> PageTotals | None:
+        count, size = body.get("TotalCount"), body.get("PageSize")
+        if not isinstance(count, int) and not isinstance(body.get("TotalPages"), int):
+            return None
+        return PageTotals(
+            count if isinstance(count, int) else None, size if isinstance(size, int) else None
+        )
 
 
 @dataclass(frozen=True)
 class SinglePage:
     """Endpoints without paging (methods): one request holds everything."""
+
+    fallback: None = None
 
     def first(self, page_size: int) -> dict[str, str]:
         return {}
@@ -65,6 +104,15 @@ class SinglePage:
     def next(
         self, params: dict[str, str], items: int, body: Mapping[str, Any]
     ) -> dict[str, str] | None:
+        return None
+
+    def asked(self, params: Mapping[str, str]) -> int | None:
+        return None
+
+    def at(self, position: int, page_size: int) -> dict[str, str] | None:
+        return None
+
+    def totals(self, body: Mapping[str, Any]) -> PageTotals | None:
         return None
 
 

@@ -8,20 +8,24 @@ Ids are never typed columns: the table's ``id`` comes from ``id_key`` (or ``deta
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from connectors.models import model_for
-from connectors.streams import Column, StreamSpec, Window, col
+from connectors.streams import Column, PageTotals, StreamSpec, Window, col
 
 MAX_LIMIT = 500
 
 
 @dataclass(frozen=True)
 class PageNumbers:
-    """``limit`` + ``page_no`` from 1; a page shorter than the limit is the last."""
+    """``limit`` + ``page_no`` from 1; a page shorter than the limit is the last (the pager
+    confirms that while it does not know the server's real page size). No totals."""
+
+    fallback: None = None
 
     def first(self, page_size: int) -> dict[str, str]:
         return {"limit": str(page_size), "page_no": "1"}
@@ -32,6 +36,17 @@ class PageNumbers:
         if items < int(params["limit"]):
             return None
         return {**params, "page_no": str(int(params["page_no"]) + 1)}
+
+    def asked(self, params: Mapping[str, str]) -> int | None:
+        return int(params["limit"])
+
+    def at(self, position: int, page_size: int) -> dict[str, str] | None:
+        # page_no can only start at a multiple of the page size: shrink the page to fit.
+        size = math.gcd(position, page_size) if position else page_size
+        return {"limit": str(size), "page_no": str(position // size + 1)}
+
+    def totals(self, body: Mapping[str, Any]) -> PageTotals | None:
+        return None
 
 
 def _sp_time(moment: datetime) -> str:

@@ -15,7 +15,7 @@ import asyncpg
 
 from connectors.streams import StreamSpec
 from pipelines.load.merge_sql import StreamSql, projection
-from pipelines.load.records import Reject
+from pipelines.load.records import Page, Reject, ShapeDrift
 
 STAGE = """CREATE TEMP TABLE IF NOT EXISTS _stage (seq integer, id text, raw jsonb) ON COMMIT DROP;
 TRUNCATE _stage"""
@@ -60,15 +60,18 @@ async def lock_window(
 async def stage_pages(
     conn: asyncpg.Connection,
     t: Target,
-    pages: AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]],
+    pages: AsyncIterator[Page],
     result: LoadResult,
     window: tuple[datetime | None, datetime | None] = (None, None),
 ) -> list[Reject]:
     await conn.execute(STAGE)
     rejects: list[Reject] = []
     seq = 0
-    async for rows, page_rejects in pages:
+    async for page in pages:
+        rows, page_rejects = page
         result.pages += 1
+        if getattr(page, "drift", None):
+            await save_shape_drift(conn, t, page.drift)
         result.last_page_items = len(rows) + len(page_rejects)
         result.records += result.last_page_items
         if rows:
@@ -80,6 +83,16 @@ async def stage_pages(
     await save_rejects(conn, t, rejects, window)
     result.rejected = len(rejects)
     return rejects
+
+
+async def save_shape_drift(conn: asyncpg.Connection, t: Target, drift: list[ShapeDrift]) -> None:
+    """Fields of another shape in records that loaded anyway: reported once each, with an example."""
+    await conn.executemany(
+        """INSERT INTO paysync.schema_drift (source, stream, field_path, first_run_id, example)
+           VALUES ($1, $2, $3, $4, jsonb_build_object('unreadable_value', $5::jsonb))
+           ON CONFLICT DO NOTHING""",
+        [(t.source, t.spec.name, d.field_path, t.run_id, d.example) for d in drift],
+    )
 
 
 async def save_rejects(

@@ -1,7 +1,8 @@
 """Reconciliation (docs/architecture.md, mutable records): the provider versus the database over a horizon.
 
-For each stream the provider's records are read through the connector (the engine's own
-paging), staged and compared in SQL (``pipelines.reconcile_sql``): missing, extra and differing
+For each stream the provider's records are read through the connector by the census
+(``pipelines.reconcile.census``: another page size or paging generation, no trust in short
+pages or totals, so a paging defect of the sync shows up as missing records), staged and compared in SQL (``pipelines.reconcile_sql``): missing, extra and differing
 records, and per day, status and currency the counts and amount sums of both sides. ``repair``
 merges the provider's version of each difference through the normal loader (with
 ``paysync.record_changes``) and marks extra records deleted, in the same transaction as the
@@ -25,6 +26,7 @@ from connectors.streams import StreamSpec
 from pipelines.errors import ConfigError
 from pipelines.load import loader
 from pipelines.load.records import Reject, split_page
+from pipelines.reconcile.census import census_pages
 from pipelines.reconcile.report import (
     CheckResult,
     Diff,
@@ -180,8 +182,9 @@ class _SourceRecon:
     ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
         if scope == "children":
             return self._children(spec, self.parents[spec.parent or ""])
-        window = (self.report.range_from, self.report.range_to) if spec.window else (None, None)
-        return self.sync.pages(spec, *window)
+        start, end = (self.report.range_from, self.report.range_to) if spec.window else (None, None)
+        zone = self.source.timezone
+        return census_pages(self.sync.http, self.source.name, spec, start, end, zone)
 
     async def _children(
         self, spec: StreamSpec, parent_ids: list[str]

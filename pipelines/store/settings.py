@@ -12,6 +12,7 @@ import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -54,12 +55,26 @@ class SourceBase(BaseModel):
     requests_per_second: float | None = Field(None, gt=0)
     ca_bundle: Path | None = None
     lookback_days: float = Field(7, ge=0)
+    # The zone the provider means where its documents give none (SmarterPay is a UK service):
+    # how zone-less times are read and how window filters are written. INFERRED default: UTC.
+    timezone: str = "UTC"
     # Names the env variable holding the shared secret webhook calls must present (providers
     # whose webhooks carry no credential of their own); None: such webhooks are refused.
     webhook_secret_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     # Filled from the environment variable the file names; never read from the file itself.
     _secret: SecretStr | None = PrivateAttr(None)
     _webhook_secret: SecretStr | None = PrivateAttr(None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/London"
+            ) from None
+        return value
 
     @field_validator("base_url")
     @classmethod

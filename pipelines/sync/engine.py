@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -16,8 +17,9 @@ from connectors.http import HttpClient, RetryPolicy
 from connectors.streams import Connector, StreamSpec
 from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build, projection
-from pipelines.load.records import Reject, split_page
+from pipelines.load.records import Page, Reject
 from pipelines.store.settings import SourceBase, SyncSettings
+from pipelines.sync.pager import Pager, PageSizes
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.refetch import Fetcher, drain
 from pipelines.sync.runs import (
@@ -30,7 +32,6 @@ from pipelines.sync.runs import (
     stream_success,
 )
 
-MAX_PAGES_PER_WINDOW = 100_000
 MIN_REJECTS_TO_STOP = 3
 
 
@@ -44,6 +45,7 @@ class SourceSync:
         self.settings, self.request = settings, request
         self.progress = progress or (lambda run, stream: None)
         self.now = now or request.as_of or datetime.now(UTC)
+        self.page_sizes = PageSizes(source.name, {})  # what run() loads from paysync.page_sizes
         names = request.streams or tuple(connector.streams)
         self.specs = [connector.streams[n] for n in names]
         self.sql: dict[str, StreamSql] = {
@@ -66,6 +68,7 @@ class SourceSync:
                 conn, self.request.kind, self.source.name, [s.name for s in self.specs],
                 self.request.range_from, self.request.range_to, self.request.flow_run_id,
             )  # fmt: skip
+            self.page_sizes = await PageSizes.load(conn, self.source.name)
         report = RunReport(self.source.name, run_id)
         try:
             async with self.client() as client:
@@ -84,6 +87,7 @@ class SourceSync:
             report.counts.requests = self.http.stats.requests if hasattr(self, "http") else 0
             report.counts.retries = self.http.stats.retries if hasattr(self, "http") else 0
             async with self.pool.acquire() as conn:
+                await self.page_sizes.save(conn)  # what the pages taught, kept for the next run
                 errors = {s.name: s.error for s in report.streams.values() if s.error}
                 await finish_run(
                     conn,
@@ -221,46 +225,19 @@ class SourceSync:
 
     async def pages(
         self, spec: StreamSpec, start: datetime | None, end: datetime | None
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
-        first = {**spec.extra_params, **spec.paginator.first(spec.page_size)}
+    ) -> AsyncIterator[Page]:
+        """The window's pages, proven complete by the pager (pipelines/sync/pager.py)."""
+        window: dict[str, str] = {}
         if spec.window is not None and start is not None and end is not None:
             widen = timedelta(seconds=spec.window.widen_s)
-            first[spec.window.start_param] = spec.window.format(start - widen)
-            first[spec.window.end_param] = spec.window.format(end + widen)
-        params: dict[str, str] | None = first
-        ahead = _Ahead(self.http, spec.path)
-        try:
-            async for item in self._pages_ahead(spec, params, ahead):
-                yield item
-        finally:
-            ahead.cancel()
-
-    async def _pages_ahead(
-        self, spec: StreamSpec, params: dict[str, str] | None, ahead: _Ahead
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
-        previous_first: Any = object()
-        for _ in range(MAX_PAGES_PER_WINDOW):
-            if params is None:
-                return
-            body = await ahead.get(params)
-            items = body.get(spec.envelope)
-            if not isinstance(items, list):
-                raise ContractChangedError(
-                    f"source {self.source.name!r}, stream {spec.name}: the response has no list "
-                    f"under {spec.envelope!r} (keys: {sorted(body)[:5]}); provider contract changed?"
-                )
-            head = items[0] if items else None
-            if head is not None and head == previous_first:
-                raise ContractChangedError(
-                    f"source {self.source.name!r}, stream {spec.name}: the same page came back twice ({params})"
-                )
-            previous_first = head
-            params = spec.paginator.next(params, len(items), body)
-            ahead.prefetch(params)
-            yield split_page(spec, items)
-        raise ContractChangedError(
-            f"stream {spec.name}: more than {MAX_PAGES_PER_WINDOW} pages in one window"
-        )
+            # written in the zone the provider means (the source's ``timezone``, default UTC)
+            zone = ZoneInfo(self.source.timezone)
+            window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
+            window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
+        label = f"window {start}..{end}" if start is not None else "whole list"
+        pager = Pager(self.http, self.source.name, spec, self.page_sizes.get(spec), window, label)
+        async for page in pager.pages():
+            yield page
 
     def _check_rejects(
         self,
@@ -284,31 +261,6 @@ class _TooManyRejects(Exception):
     def __init__(self, rejects: list[Reject], message: str) -> None:
         super().__init__(message)
         self.rejects, self.message = rejects, message
-
-
-class _Ahead:
-    """One page requested ahead: the next page's request waits on the network while this one
-    is validated and staged (at 150 ms a page, serial paging idles most of the time). The
-    client's semaphore still bounds the requests in flight."""
-
-    def __init__(self, http: HttpClient, path: str) -> None:
-        self.http, self.path = http, path
-        self.pending: asyncio.Future[dict[str, Any]] | None = None
-
-    def prefetch(self, params: dict[str, str] | None) -> None:
-        if params is not None:
-            self.pending = asyncio.ensure_future(self.http.get_json(self.path, params))
-
-    async def get(self, params: dict[str, str]) -> dict[str, Any]:
-        pending, self.pending = self.pending, None
-        return await (pending or self.http.get_json(self.path, params))
-
-    def cancel(self) -> None:
-        if self.pending is not None:
-            self.pending.cancel()
-            if self.pending.done() and not self.pending.cancelled():
-                self.pending.exception()  # retrieved: no "never retrieved" warning
-            self.pending = None
 
 
 class _RoundRobin:

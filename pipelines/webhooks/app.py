@@ -2,8 +2,9 @@
 
 Routes: ``POST /webhooks/smarterpay/{source}``, ``POST /webhooks/smart2pay/{source}``,
 ``GET /healthz``. Checks in order, each answering with an empty body: unknown source or
-provider 404, bad credentials 401, not JSON content 415, body over 1 MiB 413, a body that is
-not a notification 400 (kept in ``paysync.rejects``). 204 is sent only after the commit.
+provider 404, bad credentials 401, body over 1 MiB 413, a body that is not a notification 400
+(kept in ``paysync.rejects``). The Content-Type is not checked: providers post notifications
+with another or none (issue 14), so a body is judged by whether it parses. 204 is sent only after the commit.
 Records a body only names are fetched by a per-source worker draining the re-fetch queue.
 """
 
@@ -28,7 +29,6 @@ from pipelines.webhooks.receiver import Batcher, Hook, RejectedBody, make_hook, 
 
 log = logging.getLogger("paysync.webhooks")
 MAX_BODY = 1024 * 1024
-JSON_TYPES = ("application/json",)
 HOOKS = web.AppKey("hooks", dict[tuple[str, str], Hook])
 POOL = web.AppKey("pool", asyncpg.Pool)
 FETCHERS: web.AppKey[Fetchers] = web.AppKey("fetchers")
@@ -44,8 +44,6 @@ async def receive(request: web.Request) -> web.Response:
     if not hook.parser.verify(hook.source, request.headers):
         log.warning("webhook refused: bad credentials source=%s", hook.source.name)
         return web.Response(status=401)
-    if request.content_type not in JSON_TYPES:
-        return web.Response(status=415)
     if (request.content_length or 0) > MAX_BODY:
         return web.Response(status=413)
     try:

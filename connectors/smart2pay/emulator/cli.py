@@ -10,6 +10,8 @@ from urllib.parse import urlparse
 import typer
 
 from connectors.emulator_kit.faults import FaultPlan, FaultSpecError
+from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
+from connectors.emulator_kit.quirks import install as install_quirks
 from connectors.emulator_kit.server import serve_forever
 from connectors.smart2pay.emulator.app import build_app, plain_http
 from connectors.smart2pay.emulator.provider import Settings
@@ -29,6 +31,9 @@ def serve(
     string_amounts: bool = typer.Option(
         False, help="Serve amounts as numeric strings, as the newer docs show."
     ),
+    quirks: str | None = typer.Option(
+        None, help="Undocumented provider behaviours, e.g. 'paging=legacy,page_max=100'."
+    ),
 ) -> None:
     """Serve a Smart2Pay / GlobalPay sandbox; prints base_url, site_id, api_key, ca, ready."""
     try:
@@ -44,11 +49,16 @@ def serve(
             webhook_url,
             string_amounts,
         )
+        quirk_plan = QuirkPlan.parse(quirks)
+    except QuirkSpecError as exc:
+        typer.echo(f"error: --quirks: {exc}", err=True)
+        raise typer.Exit(2) from None
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     app = build_app(settings, plan)
+    install_quirks(app, quirk_plan)
     credentials = [("site_id", str(settings.site_id)), ("api_key", settings.api_key)]
     serve_forever(
         app, host=host, port=port, tls=tls, credentials=credentials, plain_http_handler=plain_http

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from connectors.emulator_kit.faults import FaultPlan, FaultSpecError
+from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 
 
 def _fail(message: str) -> None:
@@ -25,6 +26,9 @@ def serve(
     latency_ms: float = typer.Option(0, help="Added latency per request, in ms."),
     faults: str | None = typer.Option(
         None, help="Fault SPEC, e.g. '429=0.05,retry_after=1,seed=3'."
+    ),
+    quirks: str | None = typer.Option(
+        None, help="Undocumented provider behaviours, e.g. 'page_max=100,empty=204'."
     ),
     tls: bool = typer.Option(True, help="Serve HTTPS with a throwaway CA (path printed)."),
     token: str | None = typer.Option(None, help="Bearer token to accept; generated when absent."),
@@ -44,6 +48,11 @@ def serve(
         return
     if latency_ms:
         plan = plan.with_latency(latency_ms)
+    try:
+        quirk_plan = QuirkPlan.parse(quirks)
+    except QuirkSpecError as exc:
+        _fail(f"--quirks: {exc}")
+        return
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         _fail("--webhook-url must start with http:// or https://")
     from connectors.smarterpay.emulator.main import run  # heavy imports only when serving
@@ -58,6 +67,7 @@ def serve(
             tls,
             token or "sp_" + secrets.token_urlsafe(24),
             webhook_url,
+            quirk_plan,
         )
     except OSError as exc:
         typer.echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from connectors.emulator_kit.faults import FaultPlan
+from connectors.emulator_kit.quirks import QuirkPlan
+from connectors.emulator_kit.quirks import install as install_quirks
 from connectors.emulator_kit.server import serve_forever
 from connectors.smarterpay.emulator.app import build_app
 from connectors.smarterpay.emulator.errors import tls_required
@@ -19,9 +21,11 @@ def run(
     tls: bool,
     token: str,
     webhook_url: str | None,
+    quirks: QuirkPlan | None = None,
 ) -> None:
     emu = Emulator(Options(records=records, seed=seed, token=token, webhook_url=webhook_url), plan)
     app = build_app(emu)
+    install_quirks(app, quirks or QuirkPlan())
     if webhook_url:
         attach_webhooks(app, emu, webhook_url)
     serve_forever(

@@ -1,0 +1,87 @@
+"""Read what the provider holds by a path that shares none of the sync's paging assumptions.
+
+Reconciliation that pages exactly as the sync does cannot see a paging defect of the sync
+(issue 14). The census therefore:
+
+- uses the older paging generation where the connector has one (Smart2Pay payments: limit +
+  offset instead of pageSize + pageIndex), otherwise the same parameters with another,
+  small page size (``CENSUS_PAGE``) that is neither the documented maximum nor a learned size;
+- never takes a short page as the end: it reads on until the provider answers an empty page
+  (one request more per window, the price of not trusting the page size);
+- ignores totals and learned page sizes; a page that repeats the previous one, or holds more
+  records than asked, stops the check with a contract error.
+
+So a sync that stopped early (trusting a short page, a wrong total, a misunderstood
+parameter) leaves records the census still finds: they are reported as ``missing`` drift and
+``--repair`` merges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from connectors.errors import ContractChangedError
+from connectors.http import HttpClient
+from connectors.streams import Paginator, StreamSpec
+from pipelines.load.records import Page, split_page
+
+CENSUS_PAGE = 97  # a prime: no documented maximum or learned size is a multiple of it
+MAX_CENSUS_PAGES = 200_000
+
+
+def census_paginator(spec: StreamSpec) -> Paginator:
+    paginator: Paginator = spec.paginator
+    return paginator.fallback or paginator
+
+
+async def census_pages(
+    http: HttpClient, source: str, spec: StreamSpec, start: datetime | None, end: datetime | None,
+    timezone: str = "UTC",
+) -> AsyncIterator[Page]:  # fmt: skip
+    """Every record the provider lists for ``spec`` in ``[start, end)`` (or the whole list)."""
+    paginator = census_paginator(spec)
+    window: dict[str, str] = {}
+    if spec.window is not None and start is not None and end is not None:
+        widen = timedelta(seconds=spec.window.widen_s)
+        zone = ZoneInfo(timezone)  # the source's zone, as the sync writes its filters
+        window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
+        window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
+    where = f"source {source!r}, stream {spec.name} (reconciliation census)"
+    first = paginator.first(CENSUS_PAGE)
+    if paginator.asked(first) is None:  # the endpoint does not page: one request holds all
+        body = await http.get_json(spec.path, {**spec.extra_params, **first, **window})
+        yield split_page(spec, _items(body, spec, where))
+        return
+    size, position, previous_head = CENSUS_PAGE, 0, None
+    for _ in range(MAX_CENSUS_PAGES):
+        at = paginator.at(position, size)
+        if at is None:
+            raise ContractChangedError(f"{where}: cannot express position {position}")
+        body = await http.get_json(spec.path, {**spec.extra_params, **at, **window})
+        items = _items(body, spec, where)
+        asked = paginator.asked(at) or size
+        if len(items) > asked or (items and items[0] == previous_head):
+            raise ContractChangedError(
+                f"{where}: the provider ignores the paging parameters ({len(items)} records for "
+                f"a page of {asked} at position {position}); completeness cannot be checked"
+            )
+        if not items:
+            return  # only an empty page ends the census
+        previous_head = items[0]
+        position += len(items)
+        if len(items) < asked:
+            size = len(items)  # the server serves fewer a page: follow it, do not stop
+        yield split_page(spec, items)
+    raise ContractChangedError(f"{where}: more than {MAX_CENSUS_PAGES} pages")
+
+
+def _items(body: Mapping[str, Any], spec: StreamSpec, where: str) -> list[Any]:
+    if not body:
+        return []  # 204 or an empty body
+    items = body.get(spec.envelope)
+    if not isinstance(items, list):
+        raise ContractChangedError(f"{where}: no list under {spec.envelope!r}")
+    return items

@@ -1,0 +1,244 @@
+"""Page one window of one stream and prove the pages hold the whole window (issue 14).
+
+A provider may serve fewer records a page than asked, ignore a paging parameter it does not
+know, report totals, or answer an empty list with 204 or no body. A short page therefore ends
+a window only when the server is known to serve more than that many records a page
+(``PageSize.proven``); until then one confirming request reads on from where the page ended.
+What is learned (the page size to ask, the paging generation) is kept per source and stream
+in ``paysync.page_sizes``, so later runs pay nothing for it. A server that ignores the paging
+parameters makes the pager fall back to the older documented generation, or stop with a
+contract error; totals that disagree with the records received re-read the window once, then
+stop. One page is requested ahead while the current one is staged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from connectors.errors import ContractChangedError
+from connectors.http import HttpClient
+from connectors.streams import Paginator, StreamSpec
+from pipelines.load.records import Page, split_page
+
+MAX_PAGES_PER_WINDOW = 100_000
+
+
+@dataclass
+class PageSize:
+    """What one source's list endpoint was seen to do."""
+
+    ask: int  # the page size to request
+    proven: int = 0  # the most records it served on one page: it serves at least this many
+    generation: str = "documented"  # "fallback": the server ignores the documented parameters
+    dirty: bool = False
+
+    def served(self, items: int) -> None:
+        if items > self.proven:
+            self.proven, self.dirty = items, True
+
+    def learn_cap(self, size: int) -> None:
+        if size < self.ask:
+            self.ask, self.dirty = size, True
+        self.served(size)
+
+
+class PageSizes:
+    """The learned page sizes of one source, loaded once per run and saved as they change."""
+
+    def __init__(self, source: str, rows: Mapping[str, PageSize]) -> None:
+        self.source = source
+        self._by_stream = dict(rows)
+
+    @classmethod
+    async def load(cls, conn: asyncpg.Connection, source: str) -> PageSizes:
+        rows = await conn.fetch(
+            "SELECT stream, ask, proven, generation FROM paysync.page_sizes WHERE source = $1",
+            source,
+        )
+        return cls(
+            source, {r["stream"]: PageSize(r["ask"], r["proven"], r["generation"]) for r in rows}
+        )
+
+    def get(self, spec: StreamSpec) -> PageSize:
+        if spec.name not in self._by_stream:
+            self._by_stream[spec.name] = PageSize(spec.page_size)
+        return self._by_stream[spec.name]
+
+    async def save(self, conn: asyncpg.Connection) -> None:
+        changed = [(n, s) for n, s in self._by_stream.items() if s.dirty]
+        if not changed:
+            return
+        await conn.executemany(
+            """INSERT INTO paysync.page_sizes (source, stream, ask, proven, generation)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (source, stream) DO UPDATE SET ask = EXCLUDED.ask,
+                   proven = EXCLUDED.proven, generation = EXCLUDED.generation, learned_at = now()""",
+            [(self.source, n, s.ask, s.proven, s.generation) for n, s in changed],
+        )
+        for _, size in changed:
+            size.dirty = False
+
+
+class _Restart(Exception):
+    """Read the window again from the start with these paging settings."""
+
+    def __init__(self, paginator: Paginator, reason: str) -> None:
+        super().__init__(reason)
+        self.paginator, self.reason = paginator, reason
+
+
+@dataclass
+class Pager:
+    http: HttpClient
+    source: str
+    spec: StreamSpec
+    size: PageSize
+    window_params: Mapping[str, str]
+    label: str  # "window 2024-01-01..2024-01-08" for messages
+
+    def _where(self) -> str:
+        return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
+
+    def _paginator(self) -> Paginator:
+        paginator: Paginator = self.spec.paginator
+        if self.size.generation == "fallback" and paginator.fallback is not None:
+            return paginator.fallback
+        return paginator
+
+    async def pages(self) -> AsyncIterator[Page]:
+        paginator, rereads = self._paginator(), 0
+        while True:
+            try:
+                async for page in self._pass(paginator):
+                    yield page
+                return
+            except _Restart as restart:
+                if restart.paginator is not paginator:  # the server ignores this generation
+                    paginator = restart.paginator
+                    self.size.generation, self.size.dirty = "fallback", True
+                elif rereads >= 1:
+                    raise ContractChangedError(
+                        f"{self._where()}: {restart.reason}, again after re-reading the window; "
+                        "records may be missing, so the window is not committed. Retry later; "
+                        "if it persists the provider's paging changed (report it)"
+                    ) from None
+                rereads += 1
+
+    async def _pass(self, paginator: Paginator) -> AsyncIterator[Page]:
+        first = {**self.spec.extra_params, **paginator.first(self.size.ask), **self.window_params}
+        params: dict[str, str] | None = first
+        ahead = _Ahead(self.http, self.spec.path)
+        received, reported, previous_head = 0, None, None
+        try:
+            for _ in range(MAX_PAGES_PER_WINDOW):
+                if params is None:
+                    break
+                body = await ahead.get(params)
+                items = self._items(body)
+                asked = paginator.asked(params)
+                totals = paginator.totals(body)
+                self._check_generation(paginator, params, items, totals, asked, previous_head)
+                previous_head = items[0] if items else None
+                if totals is not None and totals.page_size and asked and totals.page_size < asked:
+                    self.size.learn_cap(totals.page_size)  # the server says what it served
+                reported = totals.records if totals is not None else None
+                received += len(items)
+                params = self._next(paginator, params, items, body, received, asked, totals)
+                ahead.prefetch(params)
+                yield split_page(self.spec, items)
+            else:
+                raise ContractChangedError(
+                    f"{self._where()}: more than {MAX_PAGES_PER_WINDOW} pages; narrow the window"
+                )
+        finally:
+            ahead.cancel()
+        if reported is not None and reported != received:
+            raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
+
+    def _items(self, body: Mapping[str, Any]) -> list[Any]:
+        if not body:
+            return []  # 204 or an empty body: an empty page (http.get_json answers {})
+        items = body.get(self.spec.envelope)
+        if not isinstance(items, list):
+            raise ContractChangedError(
+                f"{self._where()}: the response has no list under {self.spec.envelope!r} "
+                f"(keys: {sorted(body)[:5]}); provider contract changed?"
+            )
+        return items
+
+    def _check_generation(
+        self, paginator: Paginator, params: Mapping[str, str], items: list[Any],
+        totals: Any, asked: int | None, previous_head: Any,
+    ) -> None:  # fmt: skip
+        """Signs that the server did not understand the paging parameters."""
+        problem = None
+        if asked is not None and len(items) > asked:
+            problem = f"{len(items)} records came on a page of {asked}"
+        elif items and items[0] == previous_head:
+            problem = f"the same page came back twice ({dict(params)})"
+        elif totals is None and paginator.totals({"TotalCount": 0, "TotalPages": 0}) is not None:
+            problem = "the answer carries no totals where this paging generation has them"
+        if problem is None:
+            return
+        if paginator.fallback is not None:
+            raise _Restart(paginator.fallback, problem)
+        raise ContractChangedError(
+            f"{self._where()}: the provider ignores the paging parameters ({problem}); "
+            "records would be missed, so the stream stops. Check the endpoint's paging "
+            "parameters against the provider's documentation"
+        )
+
+    def _next(
+        self, paginator: Paginator, params: dict[str, str], items: list[Any],
+        body: Mapping[str, Any], received: int, asked: int | None, totals: Any,
+    ) -> dict[str, str] | None:  # fmt: skip
+        count = len(items)
+        confirm = params.get("_confirm")
+        if confirm is not None and count:
+            # The confirming request found more: the short page was the server's page size.
+            self.size.learn_cap(int(confirm))
+        self.size.served(count)
+        following = paginator.next(_wire(params), count, body)
+        if following is not None or totals is not None or asked is None or not count:
+            return following  # more pages, or totals decide (verified after the window)
+        if count >= asked or count < self.size.proven:
+            return None  # short, from a server known to serve more a page: the end
+        at = paginator.at(received, count)  # not proof yet: read on from where it ended
+        if at is None:
+            return None
+        return {**self.spec.extra_params, **at, **self.window_params, "_confirm": str(count)}
+
+
+class _Ahead:
+    """One page requested ahead: the next page's request waits on the network while this one
+    is validated and staged (at 150 ms a page, serial paging idles most of the time). The
+    client's semaphore still bounds the requests in flight."""
+
+    def __init__(self, http: HttpClient, path: str) -> None:
+        self.http, self.path = http, path
+        self.pending: asyncio.Future[dict[str, Any]] | None = None
+
+    def prefetch(self, params: dict[str, str] | None) -> None:
+        if params is not None:
+            self.pending = asyncio.ensure_future(self.http.get_json(self.path, _wire(params)))
+
+    async def get(self, params: dict[str, str]) -> dict[str, Any]:
+        pending, self.pending = self.pending, None
+        return await (pending or self.http.get_json(self.path, _wire(params)))
+
+    def cancel(self) -> None:
+        if self.pending is not None:
+            self.pending.cancel()
+            if self.pending.done() and not self.pending.cancelled():
+                self.pending.exception()  # retrieved: no "never retrieved" warning
+            self.pending = None
+
+
+def _wire(params: Mapping[str, str]) -> dict[str, str]:
+    """The params as sent: the pager's own markers stay local."""
+    return {k: v for k, v in params.items() if not k.startswith("_")}

@@ -1,0 +1,74 @@
+"""The pager's rules against small in-process servers (pure: no network, no database), for
+behaviours the emulators do not offer: a server ignoring the page size, one ignoring the page
+number, an empty-page confirmation. The expected side is the server's own list of records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from connectors.errors import ContractChangedError
+from connectors.smarterpay import STREAMS
+from pipelines.sync.pager import Pager, PageSize
+
+SPEC = STREAMS["client_bank_accounts"]  # whole list, PageNumbers paging
+
+
+class Server:
+    """A SmarterPay-like list of ``total`` records with a configurable misbehaviour."""
+
+    def __init__(self, total: int, cap: int = 500, default: int | None = None,
+                 ignore_page_no: bool = False) -> None:  # fmt: skip
+        self.records = [{"ID": f"CBA{i:05d}", "Account_Number": "12345678"} for i in range(total)]
+        self.cap, self.default, self.ignore_page_no = cap, default, ignore_page_no
+        self.requests: list[dict[str, str]] = []
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        self.requests.append(dict(params))
+        size = self.default or min(int(params["limit"]), self.cap)
+        page = 1 if self.ignore_page_no else int(params["page_no"])
+        items = self.records[(page - 1) * size : page * size]
+        return {SPEC.envelope: items} if items else {}  # an empty page as an empty body
+
+
+async def read(server: Server, size: PageSize) -> list[str]:
+    pager = Pager(server, "s", SPEC, size, {}, "whole list")  # type: ignore[arg-type]
+    ids: list[str] = []
+    async for rows, rejects in pager.pages():
+        assert not rejects
+        ids += [rid for rid, _ in rows]
+    return ids
+
+
+@pytest.mark.parametrize("total", [0, 1, 39, 40, 41, 333, 1000])
+async def test_server_ignoring_the_page_size_loses_nothing(total: int) -> None:
+    server = Server(total, default=40)  # serves its default page whatever limit says
+    size = PageSize(500)
+    assert await read(server, size) == [r["ID"] for r in server.records]
+    if total > 40:
+        assert size.ask == 40 and size.dirty  # learned, for the next run
+
+
+async def test_learned_size_makes_later_reads_free_of_confirmations() -> None:
+    server = Server(95, cap=40)
+    size = PageSize(500)
+    await read(server, size)
+    first = len(server.requests)  # 40 + 40 + 15: one confirming request found more
+    server.requests.clear()
+    assert await read(server, size) == [r["ID"] for r in server.records]
+    assert len(server.requests) == 3 < first + 1  # 40 + 40 + 15, nothing confirmed
+    assert all(r["limit"] == "40" for r in server.requests)
+
+
+async def test_short_page_under_the_proven_size_is_the_end() -> None:
+    server = Server(12)
+    assert await read(server, PageSize(500, proven=100)) == [r["ID"] for r in server.records]
+    assert len(server.requests) == 1
+
+
+async def test_server_ignoring_the_page_number_stops_loudly() -> None:
+    server = Server(1200, ignore_page_no=True)
+    with pytest.raises(ContractChangedError, match="ignores the paging parameters"):
+        await read(server, PageSize(500))
