@@ -9,6 +9,9 @@
 -- - No view may expose a column named in analytics.pii_columns: --no-pii readers read every
 --   analytics view (900_reader_grants.sql).
 -- Statuses are normalized only through analytics.status_map (migration 0007).
+-- - Keep every view selective (issue 16): a filter on a key or on a day must reach the stream
+--   tables' indexes. No CTE used twice (it is computed whole), no join to a grouped subquery
+--   over a whole table; tests/test_analytics_scale.py counts the rows a lookup reads.
 
 CREATE OR REPLACE VIEW analytics.payments AS
 SELECT 'smarterpay'::text AS provider, p.source, p.id, p.created_at,
@@ -42,10 +45,13 @@ FROM smart2pay.payments p
 LEFT JOIN analytics.status_map sm
        ON sm.provider = 'smart2pay' AND sm.object = 'payment' AND sm.provider_status = p.status_id::text
 LEFT JOIN smart2pay.methods me ON me.source = p.source AND me.id = p.method_id::text
-LEFT JOIN (
-    SELECT source, payment_id, sum(amount) AS refunded FROM smart2pay.refunds
-    WHERE status_id = 2 AND _deleted_at IS NULL GROUP BY source, payment_id
-) r ON r.source = p.source AND r.payment_id::text = p.id
+-- LATERAL, not a join to all refunds grouped: one payment reads only its own refunds
+-- (index refunds (source, payment_id)), so a point lookup or a few days stay cheap.
+LEFT JOIN LATERAL (
+    SELECT sum(f.amount) AS refunded FROM smart2pay.refunds f
+    WHERE f.source = p.source AND f.payment_id = paysync.to_bigint(p.id)
+      AND f.status_id = 2 AND f._deleted_at IS NULL
+) r ON true
 WHERE p._deleted_at IS NULL;
 
 COMMENT ON VIEW analytics.payments IS 'One row per payment at both providers, all sources (records the provider no longer lists are left out). SmarterPay payments are GBP: its API has no currency field. Both APIs send amounts in minor units (last two digits are decimals).';
