@@ -12,25 +12,25 @@
 CREATE INDEX payments_value_date ON smarterpay.payments (collection_date);
 CREATE INDEX payments_value_date ON smart2pay.payments (((created AT TIME ZONE 'UTC')::date));
 
--- Payment ids of a SmarterPay webhook-log message whose event carries a Bacs reason code, the
--- same events analytics.failed_payments takes its reason from. Indexed (GIN) so one payment's
--- reason is found without opening every message's JSON. SECURITY DEFINER: the view calls it
--- for readers, who have no USAGE on schema paysync (a SQL body is resolved as its caller).
-CREATE FUNCTION paysync.smarterpay_reason_ids(webhook jsonb) RETURNS text[]
+-- What a SmarterPay webhook-log message is about: 'resource:id' of each of its events (the
+-- same reading as analytics.smarterpay_events), GIN-indexed so one payment's failure reason or
+-- one mandate's activation is found without opening every message's JSON. SECURITY DEFINER:
+-- views call it for readers, who have no USAGE on schema paysync (a SQL body is resolved as
+-- its caller).
+CREATE FUNCTION paysync.smarterpay_event_refs(webhook jsonb) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    SELECT coalesce(array_agg(DISTINCT CASE WHEN e.v ? 'event_type' THEN e.v ->> 'id'
-                                            ELSE e.v ->> 'reference' END), '{}')
+    SELECT coalesce(array_agg(DISTINCT r.ref) FILTER (WHERE r.ref IS NOT NULL), '{}')
     FROM paysync.try_jsonb(webhook ->> 'webhook_body') AS b(body)
     CROSS JOIN LATERAL jsonb_array_elements(
         CASE jsonb_typeof(b.body -> 'events') WHEN 'array' THEN b.body -> 'events' ELSE '[]'::jsonb END
     ) AS e(v)
-    WHERE coalesce(split_part(e.v ->> 'event_type', '.', 1), e.v ->> 'resource_type') = 'payment'
-      AND paysync.to_text(e.v ->> 'bacs_reason_code') IS NOT NULL
-      AND (CASE WHEN e.v ? 'event_type' THEN e.v ->> 'id' ELSE e.v ->> 'reference' END) IS NOT NULL
+    CROSS JOIN LATERAL (SELECT
+        coalesce(split_part(e.v ->> 'event_type', '.', 1), e.v ->> 'resource_type') || ':'
+        || (CASE WHEN e.v ? 'event_type' THEN e.v ->> 'id' ELSE e.v ->> 'reference' END)) AS r(ref)
 $$;
-COMMENT ON FUNCTION paysync.smarterpay_reason_ids(jsonb) IS 'Ids of the payments a SmarterPay webhook-log message gives a Bacs reason code for (indexed: analytics.failed_payments looks one payment up)';
-CREATE INDEX outbound_messages_reason_ids ON smarterpay.outbound_messages
-    USING gin (paysync.smarterpay_reason_ids(webhook));
+COMMENT ON FUNCTION paysync.smarterpay_event_refs(jsonb) IS 'resource:id of every event of a SmarterPay webhook-log message, e.g. payment:P01…, mandate:M01… (GIN-indexed: the analyst views look one record up)';
+CREATE INDEX outbound_messages_event_refs ON smarterpay.outbound_messages
+    USING gin (paysync.smarterpay_event_refs(webhook));
 
 CREATE TABLE paysync.stream_row_counts (
     provider     text NOT NULL,

@@ -2,7 +2,7 @@
 -- SmarterPay's REST record has no reason code: it comes from the webhook log's latest event
 -- for the payment that carries one.
 -- The reason is looked up per failed payment (LATERAL, through the GIN index on
--- paysync.smarterpay_reason_ids, migration 0012), so a few days of failures or one payment
+-- paysync.smarterpay_event_refs, migration 0012), so a few days of failures or one payment
 -- open only the messages about them, not the whole webhook log.
 CREATE OR REPLACE VIEW analytics.failed_payments AS
 SELECT p.provider, p.source, p.id AS payment_id,
@@ -34,7 +34,7 @@ LEFT JOIN LATERAL (
         ) WITH ORDINALITY AS v(v, n)
     ) e
     WHERE p.provider = 'smarterpay' AND om.source = p.source AND om._deleted_at IS NULL
-      AND paysync.smarterpay_reason_ids(om.webhook) @> ARRAY[p.id]
+      AND paysync.smarterpay_event_refs(om.webhook) @> ARRAY['payment:' || p.id]
       AND e.resource = 'payment' AND e.record_id = p.id AND e.bacs_reason_code IS NOT NULL
     ORDER BY e.event_at DESC, om.id DESC, e.event_no DESC
     LIMIT 1
