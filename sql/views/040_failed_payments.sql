@@ -39,8 +39,11 @@ LEFT JOIN LATERAL (
     ORDER BY e.event_at DESC, om.id DESC, e.event_no DESC
     LIMIT 1
 ) r ON true
-LEFT JOIN smart2pay.payments s ON p.provider = 'smart2pay' AND s.source = p.source AND s.id = p.id
-     AND jsonb_typeof(s.status_reasons) = 'array'
+LEFT JOIN LATERAL (  -- LATERAL: by primary key per failed payment, whatever the table's size
+    SELECT s.status_reasons FROM smart2pay.payments s
+    WHERE p.provider = 'smart2pay' AND s.source = p.source AND s.id = p.id
+      AND jsonb_typeof(s.status_reasons) = 'array'
+) s ON true
 LEFT JOIN analytics.bacs_reason_codes b ON b.code = r.bacs_reason_code
 WHERE p.status IN ('failed', 'disputed');
 
