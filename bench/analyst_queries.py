@@ -21,6 +21,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.dbt_check import dbt_parse
 from bench.env import Postgres
 from connectors.emulator_kit.testing import RunningEmulator
 
@@ -252,6 +253,7 @@ def run(pg: Postgres, scale: str, sp: RunningEmulator, s2p: RunningEmulator) -> 
         timed = asyncio.run(time_queries(url, queries(anchor, ids)))
         result["sizes"][str(size)] = {"synthesize_seconds": round(time.perf_counter() - started, 1),
                                       **counts, "queries": timed}  # fmt: skip
+    result["dbt_parse"] = dbt_parse(url)
     result["targets"] = _targets(result["sizes"][str(small)]["queries"],
                                  result["sizes"][str(large)]["queries"])  # fmt: skip
     return result
