@@ -8,12 +8,16 @@ not depend on the machine's load. Counts are checked against count(*) of the tab
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import orjson
 import pytest
+import yaml
+from typer.testing import CliRunner
 
+from pipelines.cli import app
 from pipelines.cli.dbt import build_sources, freshness, read_catalog
 from pipelines.store.settings import Settings, SyncSettings
 
@@ -260,3 +264,34 @@ async def test_dbt_sources_describe_every_relation_and_key(history: str) -> None
     assert tables[("analytics", "daily_collections")]["freshness"] is None
     assert all(t["description"] and all(c["description"] for c in t["columns"])
                for t in tables.values())  # fmt: skip
+
+
+def test_paysync_dbt_sources_writes_yaml_dbt_reads(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYSYNC_DATABASE_URL", db_url)
+    monkeypatch.delenv("PAYSYNC_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)  # no paysync.toml here
+    out = tmp_path / "models" / "paysync_sources.yml"
+    result = CliRunner().invoke(
+        app, ["dbt", "sources", "-o", str(out), "--warn-after-minutes", "30"]
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "&id" not in text and "*id" not in text  # no YAML anchors: plain for readers
+    doc = yaml.safe_load(text)
+    assert doc["version"] == 2
+    [analytics] = [s for s in doc["sources"] if s["name"] == "analytics"]
+    payments = next(t for t in analytics["tables"] if t["name"] == "payments")
+    assert payments["loaded_at_field"] == "synced_at"
+    assert payments["freshness"] == {
+        "warn_after": {"count": 30, "period": "minute"},
+        "error_after": {"count": 120, "period": "minute"},
+    }
+    # every test is one dbt knows without packages
+    for source in doc["sources"]:
+        for table in source["tables"]:
+            for test in table.get("data_tests", []):
+                assert set(test) == {"unique"}, (source["name"], table["name"], test)
+            for column in table["columns"]:
+                assert column.get("data_tests", ["not_null"]) == ["not_null"], column
