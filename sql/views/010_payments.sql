@@ -39,19 +39,17 @@ SELECT 'smart2pay', p.source, p.id, p.created,
        p.preapproval_id::text,
        CASE WHEN sm.status IN ('succeeded', 'refunded', 'disputed')
             THEN coalesce(p.captured_amount, p.amount) ELSE 0 END,
-       coalesce(r.refunded, 0)::bigint,
+       -- A subquery per payment, not a join to all refunds grouped: one payment reads only its
+       -- own refunds (index refunds (source, payment_id)), and a question that does not use
+       -- the column (a count) does not evaluate it at all.
+       coalesce((SELECT sum(f.amount) FROM smart2pay.refunds f
+                 WHERE f.source = p.source AND f.payment_id = paysync.to_bigint(p.id)
+                   AND f.status_id = 2 AND f._deleted_at IS NULL), 0)::bigint,
        p._changed_at, p._first_seen_at, p._synced_at
 FROM smart2pay.payments p
 LEFT JOIN analytics.status_map sm
        ON sm.provider = 'smart2pay' AND sm.object = 'payment' AND sm.provider_status = p.status_id::text
 LEFT JOIN smart2pay.methods me ON me.source = p.source AND me.id = p.method_id::text
--- LATERAL, not a join to all refunds grouped: one payment reads only its own refunds
--- (index refunds (source, payment_id)), so a point lookup or a few days stay cheap.
-LEFT JOIN LATERAL (
-    SELECT sum(f.amount) AS refunded FROM smart2pay.refunds f
-    WHERE f.source = p.source AND f.payment_id = paysync.to_bigint(p.id)
-      AND f.status_id = 2 AND f._deleted_at IS NULL
-) r ON true
 WHERE p._deleted_at IS NULL;
 
 COMMENT ON VIEW analytics.payments IS 'One row per payment at both providers, all sources (records the provider no longer lists are left out). SmarterPay payments are GBP: its API has no currency field. Both APIs send amounts in minor units (last two digits are decimals).';
