@@ -1,5 +1,5 @@
 -- Analysts at scale (issue 16): what makes the analyst views' cost follow the question.
--- 1. Indexes the selective views need (value day, refunds per payment, reason codes by payment).
+-- 1. Indexes the selective views need: value day; what each webhook-log message is about (GIN).
 -- 2. paysync.stream_row_counts: live and deleted rows per stream table and source, kept exact by
 --    statement-level triggers on every stream table, so analytics.sync_health reads a few rows
 --    instead of counting millions. Triggers (not a step in the loader) because every path that
