@@ -1,7 +1,7 @@
 -- Analysts at scale (issue 16): what makes the analyst views' cost follow the question.
 -- 1. Indexes the selective views need: value day; what each webhook-log message is about (GIN).
 -- 2. paysync.stream_row_counts: live and deleted rows per stream table and source, kept exact by
---    statement-level triggers on every stream table, so analytics.sync_health reads a few rows
+--    insert-only statement-level triggers on every stream table, so analytics.sync_health reads a few rows
 --    instead of counting millions. Triggers (not a step in the loader) because every path that
 --    writes a stream table (merge, delete-marking, repair, webhooks, a DBA's fix) must move the
 --    counts in its own transaction; a trigger cannot be forgotten by a new writer.
@@ -37,51 +37,56 @@ CREATE TABLE paysync.stream_row_counts (
     source       text NOT NULL,
     stream       text NOT NULL,
     live_rows    bigint NOT NULL DEFAULT 0,
-    deleted_rows bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (provider, source, stream)
+    deleted_rows bigint NOT NULL DEFAULT 0
 );
-COMMENT ON TABLE paysync.stream_row_counts IS 'Live and deleted rows per stream table (provider = schema) and source, moved by triggers in the transaction of every write (analytics.sync_health reads it)';
+CREATE INDEX stream_row_counts_key ON paysync.stream_row_counts (provider, stream, source);
+COMMENT ON TABLE paysync.stream_row_counts IS 'Changes of live and deleted rows per stream table (provider = schema) and source, one row per writing statement, appended by triggers in the transaction of every write; the sum per key is the count (analytics.sync_health reads it; paysync.compact_row_counts() folds the rows)';
 
--- One function for the three statement-level triggers of a table (a trigger with transition
--- tables may have one event only). Rows whose deleted state did not change add nothing, so an
--- ordinary re-sync of unchanged or updated records takes no lock on the counter row.
+-- One function for the statement-level triggers of a table (a trigger with transition tables
+-- may have one event only). Insert-only: concurrent windows of one stream never wait on, or
+-- deadlock over, a shared counter row; rows whose deleted state did not change add nothing.
+-- SECURITY DEFINER: any role that may write a stream table moves its count, with no grant of
+-- its own on the counter table.
 CREATE FUNCTION paysync.count_stream_rows() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO paysync.stream_row_counts AS c (provider, source, stream, live_rows, deleted_rows)
+        INSERT INTO paysync.stream_row_counts (provider, source, stream, live_rows, deleted_rows)
         SELECT TG_TABLE_SCHEMA, source, TG_TABLE_NAME,
                count(*) FILTER (WHERE _deleted_at IS NULL), count(*) FILTER (WHERE _deleted_at IS NOT NULL)
-        FROM new_rows GROUP BY source
-        ON CONFLICT (provider, source, stream) DO UPDATE
-        SET live_rows = c.live_rows + excluded.live_rows,
-            deleted_rows = c.deleted_rows + excluded.deleted_rows;
+        FROM new_rows GROUP BY source;
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE paysync.stream_row_counts c
-        SET live_rows = c.live_rows - d.live, deleted_rows = c.deleted_rows - d.deleted
-        FROM (SELECT source, count(*) FILTER (WHERE _deleted_at IS NULL) AS live,
-                     count(*) FILTER (WHERE _deleted_at IS NOT NULL) AS deleted
-              FROM old_rows GROUP BY source) d
-        WHERE c.provider = TG_TABLE_SCHEMA AND c.stream = TG_TABLE_NAME AND c.source = d.source;
+        INSERT INTO paysync.stream_row_counts (provider, source, stream, live_rows, deleted_rows)
+        SELECT TG_TABLE_SCHEMA, source, TG_TABLE_NAME,
+               -count(*) FILTER (WHERE _deleted_at IS NULL), -count(*) FILTER (WHERE _deleted_at IS NOT NULL)
+        FROM old_rows GROUP BY source;
     ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO paysync.stream_row_counts AS c (provider, source, stream, live_rows, deleted_rows)
+        INSERT INTO paysync.stream_row_counts (provider, source, stream, live_rows, deleted_rows)
         SELECT TG_TABLE_SCHEMA, source, TG_TABLE_NAME, sum(live), sum(deleted)
         FROM (SELECT source, CASE WHEN _deleted_at IS NULL THEN 1 ELSE 0 END AS live,
                      CASE WHEN _deleted_at IS NULL THEN 0 ELSE 1 END AS deleted FROM new_rows
               UNION ALL
               SELECT source, CASE WHEN _deleted_at IS NULL THEN -1 ELSE 0 END,
                      CASE WHEN _deleted_at IS NULL THEN 0 ELSE -1 END FROM old_rows) d
-        GROUP BY source HAVING sum(live) <> 0 OR sum(deleted) <> 0
-        ON CONFLICT (provider, source, stream) DO UPDATE
-        SET live_rows = c.live_rows + excluded.live_rows,
-            deleted_rows = c.deleted_rows + excluded.deleted_rows;
+        GROUP BY source HAVING sum(live) <> 0 OR sum(deleted) <> 0;
     ELSIF TG_OP = 'TRUNCATE' THEN
         DELETE FROM paysync.stream_row_counts
         WHERE provider = TG_TABLE_SCHEMA AND stream = TG_TABLE_NAME;
     END IF;
     RETURN NULL;
 END $$;
-COMMENT ON FUNCTION paysync.count_stream_rows() IS 'Trigger: moves paysync.stream_row_counts by the rows a statement inserted, deleted, marked deleted or undeleted';
+COMMENT ON FUNCTION paysync.count_stream_rows() IS 'Trigger: appends to paysync.stream_row_counts the rows a statement inserted, deleted, marked deleted or undeleted';
+
+-- Folds the appended rows into one per key, atomically: a row appended meanwhile is not
+-- deleted (not in the snapshot) and stays as itself. Called at the end of every sync run.
+CREATE FUNCTION paysync.compact_row_counts() RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH gone AS (DELETE FROM paysync.stream_row_counts RETURNING *)
+    INSERT INTO paysync.stream_row_counts (provider, source, stream, live_rows, deleted_rows)
+    SELECT provider, source, stream, sum(live_rows), sum(deleted_rows) FROM gone
+    GROUP BY provider, source, stream HAVING sum(live_rows) <> 0 OR sum(deleted_rows) <> 0
+$$;
+COMMENT ON FUNCTION paysync.compact_row_counts() IS 'Fold paysync.stream_row_counts into one row per (provider, source, stream); the sums do not change';
 
 -- Attach the counters to every stream table that has none yet and count its rows once. Run
 -- here and again on every migrate (sql/views/060_sync_health.sql), so a stream table added by

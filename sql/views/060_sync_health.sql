@@ -10,8 +10,9 @@ RETURNS TABLE (provider text, source text, stream text, live_rows bigint, delete
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     -- The counters the stream tables' triggers keep exact at every commit: a few rows, where
     -- counting the tables themselves read every record on each dashboard refresh.
-    SELECT provider, source, stream, live_rows, deleted_rows FROM paysync.stream_row_counts
-    WHERE live_rows <> 0 OR deleted_rows <> 0
+    SELECT provider, source, stream, sum(live_rows)::bigint, sum(deleted_rows)::bigint
+    FROM paysync.stream_row_counts GROUP BY provider, source, stream
+    HAVING sum(live_rows) <> 0 OR sum(deleted_rows) <> 0
 $$;
 COMMENT ON FUNCTION analytics.stream_rows() IS 'Live and deleted rows per provider, source and stream table (used by analytics.sync_health)';
 
