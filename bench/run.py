@@ -18,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import env, report, scenarios  # noqa: E402
+from bench import analyst_queries, env, report, scenarios  # noqa: E402
 from bench.dlt_side import dlt_rows  # noqa: E402
 
 # sp: SmarterPay payments (other streams scale with it: ~3 records per payment in the chosen
@@ -32,7 +32,7 @@ SCALES: dict[str, dict[str, int]] = {
     "small": {"sp": 16_000, "s2p": 500, "latency": 417_000, "latency_days": 28,
               "dlt": 20_000, "sample": 30_000, "changed_pct": 1},
 }  # fmt: skip
-GROUPS = ("limits", "backfill", "latency", "dlt")
+GROUPS = ("limits", "backfill", "latency", "dlt", "analyst_queries")
 
 
 def _log(message: str) -> None:
@@ -82,6 +82,18 @@ def _dlt(pg: env.Postgres, scale: dict[str, int]) -> list[dict[str, Any]]:
         emu.close()
 
 
+def _analyst(pg: env.Postgres, scale: str) -> dict[str, Any]:
+    _log("analyst_queries: README queries and point lookups at two history sizes")
+    sp, s2p = env.smarterpay(2_000, seed=11), env.smart2pay(500, seed=11)
+    try:
+        sp.clock_freeze(True)
+        s2p.clock_freeze(True)
+        return analyst_queries.run(pg, scale, sp, s2p)
+    finally:
+        sp.close()
+        s2p.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
@@ -91,11 +103,12 @@ def main() -> int:
     scale, only = SCALES[args.scale], set(args.only)
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     pg = env.Postgres.start()
-    rows = _main_world(pg, scale, only)
+    rows = _main_world(pg, scale, only) if only & {"limits", "backfill"} else []
     if "latency" in only:
         rows += _latency(pg, scale)
     if "dlt" in only:
         rows += _dlt(pg, scale)
+    analyst = _analyst(pg, args.scale) if "analyst_queries" in only else None
     found = {r.pop("name"): r for r in rows}
     conditions = {
         "cpus": os.cpu_count(), "loadavg_before": round(load_before, 2),
@@ -110,6 +123,10 @@ def main() -> int:
     else:
         for name, values in found.items():
             print(name, values)
+    if analyst is not None:  # its own key in results.json (bench/analyst_queries.py)
+        analyst["conditions"] = conditions
+        analyst_queries.record(args.out, analyst)
+        print(analyst_queries.summary(analyst))
     return 0
 
 

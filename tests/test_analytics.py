@@ -29,6 +29,7 @@ from pipelines.store.settings import (
 )
 from pipelines.sync import service
 from pipelines.sync.plan import SyncRequest
+from tests.test_analytics_scale import assert_counts_exact
 from tests.truth import resource_of
 
 TOKEN, SITE_ID, API_KEY = "sp-analytics-token", 30201, "s2p-analytics-key"
@@ -352,3 +353,9 @@ async def test_status_history_equals_the_changes_between_two_truths(
     found = {(r["day"], r["provider"], r["source"], r["currency"]): r["net_amount"] for r in rows}
     daily = expected_daily(expected_payments(second))
     assert found == {k: v["net_amount"] for k, v in daily.items()}
+    # the row counts sync_health reads (kept by triggers) still equal count(*) of every table
+    conn = await asyncpg.connect(db_url)
+    try:
+        await assert_counts_exact(conn)
+    finally:
+        await conn.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.cli import db, emulator, webhooks
+from pipelines.cli import db, dbt, emulator, webhooks
 from pipelines.cli.backfill import backfill
 from pipelines.cli.demo import demo
 from pipelines.cli.reconcile import reconcile
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(dbt.app, name="dbt")
 app.add_typer(emulator.app, name="emulator")
 app.add_typer(webhooks.app, name="webhooks")
 app.command()(sync)

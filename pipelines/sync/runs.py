@@ -87,6 +87,8 @@ async def finish_run(
             details = $4::jsonb, {assignments} WHERE run_id = $1""",
         run_id, outcome, error, _json(details or {}), *values.values(),
     )  # fmt: skip
+    # The stream tables' triggers append one count row per writing statement; fold them.
+    await conn.execute("SELECT paysync.compact_row_counts()")
 
 
 async def done_windows(conn: asyncpg.Connection, source: str, stream: str) -> list[DoneWindow]:

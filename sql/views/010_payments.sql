@@ -9,6 +9,9 @@
 -- - No view may expose a column named in analytics.pii_columns: --no-pii readers read every
 --   analytics view (900_reader_grants.sql).
 -- Statuses are normalized only through analytics.status_map (migration 0007).
+-- - Keep every view selective (issue 16): a filter on a key or on a day must reach the stream
+--   tables' indexes. No CTE used twice (it is computed whole), no join to a grouped subquery
+--   over a whole table; tests/test_analytics_scale.py counts the rows a lookup reads.
 
 CREATE OR REPLACE VIEW analytics.payments AS
 SELECT 'smarterpay'::text AS provider, p.source, p.id, p.created_at,
@@ -36,16 +39,17 @@ SELECT 'smart2pay', p.source, p.id, p.created,
        p.preapproval_id::text,
        CASE WHEN sm.status IN ('succeeded', 'refunded', 'disputed')
             THEN coalesce(p.captured_amount, p.amount) ELSE 0 END,
-       coalesce(r.refunded, 0)::bigint,
+       -- A subquery per payment, not a join to all refunds grouped: one payment reads only its
+       -- own refunds (index refunds (source, payment_id)), and a question that does not use
+       -- the column (a count) does not evaluate it at all.
+       coalesce((SELECT sum(f.amount) FROM smart2pay.refunds f
+                 WHERE f.source = p.source AND f.payment_id = paysync.to_bigint(p.id)
+                   AND f.status_id = 2 AND f._deleted_at IS NULL), 0)::bigint,
        p._changed_at, p._first_seen_at, p._synced_at
 FROM smart2pay.payments p
 LEFT JOIN analytics.status_map sm
        ON sm.provider = 'smart2pay' AND sm.object = 'payment' AND sm.provider_status = p.status_id::text
 LEFT JOIN smart2pay.methods me ON me.source = p.source AND me.id = p.method_id::text
-LEFT JOIN (
-    SELECT source, payment_id, sum(amount) AS refunded FROM smart2pay.refunds
-    WHERE status_id = 2 AND _deleted_at IS NULL GROUP BY source, payment_id
-) r ON r.source = p.source AND r.payment_id::text = p.id
 WHERE p._deleted_at IS NULL;
 
 COMMENT ON VIEW analytics.payments IS 'One row per payment at both providers, all sources (records the provider no longer lists are left out). SmarterPay payments are GBP: its API has no currency field. Both APIs send amounts in minor units (last two digits are decimals).';

@@ -1,14 +1,10 @@
 -- Failures (unpaid, declined) and returns (indemnity claims, chargebacks) with their reasons.
 -- SmarterPay's REST record has no reason code: it comes from the webhook log's latest event
 -- for the payment that carries one.
+-- The reason is looked up per failed payment (LATERAL, through the GIN index on
+-- paysync.smarterpay_event_refs, migration 0012), so a few days of failures or one payment
+-- open only the messages about them, not the whole webhook log.
 CREATE OR REPLACE VIEW analytics.failed_payments AS
-WITH reasons AS (
-    SELECT DISTINCT ON (source, record_id) source, record_id, bacs_reason_code,
-           bacs_description, event_at
-    FROM analytics.smarterpay_events
-    WHERE resource = 'payment' AND bacs_reason_code IS NOT NULL
-    ORDER BY source, record_id, event_at DESC, message_id DESC
-)
 SELECT p.provider, p.source, p.id AS payment_id,
        CASE p.status WHEN 'failed' THEN 'failure' ELSE 'return' END AS kind,
        p.status, p.provider_status, p.created_at, p.value_date, p.amount, p.amount_major,
@@ -20,9 +16,34 @@ SELECT p.provider, p.source, p.id AS payment_id,
        CASE WHEN r.record_id IS NOT NULL THEN 'webhook log'
             WHEN s.status_reasons -> 0 IS NOT NULL THEN 'Status.Reasons' END AS reason_source
 FROM analytics.payments p
-LEFT JOIN reasons r ON p.provider = 'smarterpay' AND r.source = p.source AND r.record_id = p.id
-LEFT JOIN smart2pay.payments s ON p.provider = 'smart2pay' AND s.source = p.source AND s.id = p.id
-     AND jsonb_typeof(s.status_reasons) = 'array'
+LEFT JOIN LATERAL (
+    SELECT e.record_id, e.bacs_reason_code, e.bacs_description, e.event_at
+    FROM smarterpay.outbound_messages om
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN v.v ? 'event_type' THEN v.v ->> 'id' ELSE v.v ->> 'reference' END AS record_id,
+               coalesce(split_part(v.v ->> 'event_type', '.', 1), v.v ->> 'resource_type') AS resource,
+               coalesce(paysync.to_ts(CASE WHEN v.v ? 'event_type' THEN v.v ->> 'edited_at'
+                                           ELSE v.v ->> 'created_at' END),
+                        om.sent_at, om.created_at) AS event_at,
+               v.n AS event_no,
+               paysync.to_text(v.v ->> 'bacs_reason_code') AS bacs_reason_code,
+               paysync.to_text(v.v ->> 'bacs_description') AS bacs_description
+        FROM paysync.try_jsonb(om.webhook ->> 'webhook_body') AS b(body)
+        CROSS JOIN LATERAL jsonb_array_elements(
+            CASE jsonb_typeof(b.body -> 'events') WHEN 'array' THEN b.body -> 'events' ELSE '[]'::jsonb END
+        ) WITH ORDINALITY AS v(v, n)
+    ) e
+    WHERE p.provider = 'smarterpay' AND om.source = p.source AND om._deleted_at IS NULL
+      AND paysync.smarterpay_event_refs(om.webhook) @> ARRAY['payment:' || p.id]
+      AND e.resource = 'payment' AND e.record_id = p.id AND e.bacs_reason_code IS NOT NULL
+    ORDER BY e.event_at DESC, om.id DESC, e.event_no DESC
+    LIMIT 1
+) r ON true
+LEFT JOIN LATERAL (  -- LATERAL: by primary key per failed payment, whatever the table's size
+    SELECT s.status_reasons FROM smart2pay.payments s
+    WHERE p.provider = 'smart2pay' AND s.source = p.source AND s.id = p.id
+      AND jsonb_typeof(s.status_reasons) = 'array'
+) s ON true
 LEFT JOIN analytics.bacs_reason_codes b ON b.code = r.bacs_reason_code
 WHERE p.status IN ('failed', 'disputed');
 

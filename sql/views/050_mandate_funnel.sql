@@ -2,30 +2,19 @@
 -- and status. "Active" is the first moment the provider reported an active status: from the
 -- webhook log (SmarterPay) or, failing that, when paysync observed the change; a mandate first
 -- seen already active has no activation time.
+-- Activations are looked up per mandate (LATERAL: the GIN index on paysync.smarterpay_event_refs
+-- and the record_changes index), so a few months of the funnel read those months' mandates
+-- and their own events, not the whole webhook log.
 CREATE OR REPLACE VIEW analytics.mandate_funnel AS
-WITH activations AS (
-    SELECT e.source, e.record_id AS id, min(e.event_at) AS activated_at
-    FROM analytics.smarterpay_events e
-    JOIN analytics.status_map sm ON sm.provider = 'smarterpay' AND sm.object = 'mandate'
-         AND sm.provider_status = e.status AND sm.status = 'active'
-    WHERE e.resource = 'mandate'
-    GROUP BY e.source, e.record_id
-    UNION ALL
-    SELECT c.source, c.record_id, min(c.changed_at)
-    FROM paysync.record_changes c
-    JOIN (VALUES ('mandates', 'dd_status', 'smarterpay'), ('preapprovals', 'status_id', 'smart2pay'))
-         f(stream, field, provider) ON f.stream = c.stream AND f.field = ANY(c.changed_fields)
-    JOIN analytics.status_map sm ON sm.provider = f.provider AND sm.object = 'mandate'
-         AND sm.provider_status = c.after ->> f.field AND sm.status = 'active'
-    GROUP BY c.source, c.record_id
-), mandates AS (
+WITH mandates AS (
     SELECT 'smarterpay'::text AS provider, m.source, m.id, m.created_at, m.dd_status AS provider_status,
-           m.bacs_code AS reason_code, m.bacs_description AS reason_description
+           m.bacs_code AS reason_code, m.bacs_description AS reason_description,
+           'mandates'::text AS stream, 'dd_status'::text AS field
     FROM smarterpay.mandates m WHERE m._deleted_at IS NULL
     UNION ALL
     SELECT 'smart2pay', p.source, p.id, p.created, p.status_id::text,
            paysync.to_text(p.status_reasons -> 0 ->> 'Code'),
-           paysync.to_text(p.status_reasons -> 0 ->> 'Info')
+           paysync.to_text(p.status_reasons -> 0 ->> 'Info'), 'preapprovals', 'status_id'
     FROM smart2pay.preapprovals p
     WHERE p._deleted_at IS NULL
 ), timed AS (
@@ -34,8 +23,33 @@ WITH activations AS (
            CASE WHEN sm.status IN ('cancelled', 'expired', 'failed') THEN m.reason_description END AS why,
            a.activated_at - m.created_at AS to_active
     FROM mandates m
-    LEFT JOIN (SELECT source, id, min(activated_at) AS activated_at FROM activations
-               GROUP BY source, id) a ON a.source = m.source AND a.id = m.id
+    LEFT JOIN LATERAL (
+        SELECT min(t) AS activated_at FROM (
+            -- the webhook log: when SmarterPay reported an active status
+            SELECT coalesce(paysync.to_ts(CASE WHEN v.v ? 'event_type' THEN v.v ->> 'edited_at'
+                                               ELSE v.v ->> 'created_at' END),
+                            om.sent_at, om.created_at)
+            FROM smarterpay.outbound_messages om
+            CROSS JOIN LATERAL paysync.try_jsonb(om.webhook ->> 'webhook_body') AS b(body)
+            CROSS JOIN LATERAL jsonb_array_elements(
+                CASE jsonb_typeof(b.body -> 'events') WHEN 'array' THEN b.body -> 'events' ELSE '[]'::jsonb END
+            ) AS v(v)
+            JOIN analytics.status_map sm ON sm.provider = 'smarterpay' AND sm.object = 'mandate'
+                 AND sm.provider_status = paysync.to_text(v.v ->> 'status') AND sm.status = 'active'
+            WHERE m.provider = 'smarterpay' AND om.source = m.source AND om._deleted_at IS NULL
+              AND paysync.smarterpay_event_refs(om.webhook) @> ARRAY['mandate:' || m.id]
+              AND coalesce(split_part(v.v ->> 'event_type', '.', 1), v.v ->> 'resource_type') = 'mandate'
+              AND (CASE WHEN v.v ? 'event_type' THEN v.v ->> 'id' ELSE v.v ->> 'reference' END) = m.id
+            UNION ALL
+            -- failing that, when paysync stored the change to an active status
+            SELECT c.changed_at
+            FROM paysync.record_changes c
+            JOIN analytics.status_map sm ON sm.provider = m.provider AND sm.object = 'mandate'
+                 AND sm.provider_status = c.after ->> m.field AND sm.status = 'active'
+            WHERE c.source = m.source AND c.stream = m.stream AND c.record_id = m.id
+              AND m.field = ANY(c.changed_fields)
+        ) x(t)
+    ) a ON true
     LEFT JOIN analytics.status_map sm ON sm.provider = m.provider AND sm.object = 'mandate'
          AND sm.provider_status = m.provider_status
 )

@@ -1,25 +1,19 @@
--- Row counts per source of every stream table, found in the catalog so a new stream is
--- counted without a change here. SECURITY DEFINER: it counts with the view owner's rights,
+-- Row counts per source of every stream table, kept by triggers (migration 0012) on every
+-- stream table, so a new stream is counted without a change here. SECURITY DEFINER: it
+-- counts with the view owner's rights,
 -- like the view reads paysync.* for readers who cannot (they see counts, never rows).
+-- Stream tables added since the last migrate get their row counters (migration 0012).
+SELECT paysync.attach_row_counters();
+
 CREATE OR REPLACE FUNCTION analytics.stream_rows()
 RETURNS TABLE (provider text, source text, stream text, live_rows bigint, deleted_rows bigint)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    t record;
-BEGIN
-    FOR t IN
-        SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname IN ('smarterpay', 'smart2pay') AND c.relkind IN ('r', 'p')
-          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = '_deleted_at')
-          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'source')
-        ORDER BY 1, 2
-    LOOP
-        RETURN QUERY EXECUTE format(
-            'SELECT %L::text, source, %L::text, count(*) FILTER (WHERE _deleted_at IS NULL), '
-            'count(*) FILTER (WHERE _deleted_at IS NOT NULL) FROM %I.%I GROUP BY source',
-            t.nspname, t.relname, t.nspname, t.relname);
-    END LOOP;
-END $$;
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    -- The counters the stream tables' triggers keep exact at every commit: a few rows, where
+    -- counting the tables themselves read every record on each dashboard refresh.
+    SELECT provider, source, stream, sum(live_rows)::bigint, sum(deleted_rows)::bigint
+    FROM paysync.stream_row_counts GROUP BY provider, source, stream
+    HAVING sum(live_rows) <> 0 OR sum(deleted_rows) <> 0
+$$;
 COMMENT ON FUNCTION analytics.stream_rows() IS 'Live and deleted rows per provider, source and stream table (used by analytics.sync_health)';
 
 CREATE OR REPLACE VIEW analytics.sync_health AS
