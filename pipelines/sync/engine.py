@@ -18,6 +18,7 @@ from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build, projection
 from pipelines.load.records import Reject, split_page
 from pipelines.store.settings import SourceBase, SyncSettings
+from pipelines.sync.ahead import Ahead, Lanes
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.refetch import Fetcher, drain
 from pipelines.sync.runs import (
@@ -49,6 +50,7 @@ class SourceSync:
         self.sql: dict[str, StreamSql] = {
             s.name: build(connector.provider, s) for s in connector.streams.values()
         }
+        self.lanes = Lanes(source.concurrency)  # request slots shared by the open windows
 
     def client(self) -> HttpClient:
         return HttpClient(
@@ -228,7 +230,7 @@ class SourceSync:
             first[spec.window.start_param] = spec.window.format(start - widen)
             first[spec.window.end_param] = spec.window.format(end + widen)
         params: dict[str, str] | None = first
-        ahead = _Ahead(self.http, spec.path)
+        ahead = Ahead(self.http, spec.path, spec.paginator, self.lanes)
         try:
             async for item in self._pages_ahead(spec, params, ahead):
                 yield item
@@ -236,7 +238,7 @@ class SourceSync:
             ahead.cancel()
 
     async def _pages_ahead(
-        self, spec: StreamSpec, params: dict[str, str] | None, ahead: _Ahead
+        self, spec: StreamSpec, params: dict[str, str] | None, ahead: Ahead
     ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
         previous_first: Any = object()
         for _ in range(MAX_PAGES_PER_WINDOW):
@@ -284,31 +286,6 @@ class _TooManyRejects(Exception):
     def __init__(self, rejects: list[Reject], message: str) -> None:
         super().__init__(message)
         self.rejects, self.message = rejects, message
-
-
-class _Ahead:
-    """One page requested ahead: the next page's request waits on the network while this one
-    is validated and staged (at 150 ms a page, serial paging idles most of the time). The
-    client's semaphore still bounds the requests in flight."""
-
-    def __init__(self, http: HttpClient, path: str) -> None:
-        self.http, self.path = http, path
-        self.pending: asyncio.Future[dict[str, Any]] | None = None
-
-    def prefetch(self, params: dict[str, str] | None) -> None:
-        if params is not None:
-            self.pending = asyncio.ensure_future(self.http.get_json(self.path, params))
-
-    async def get(self, params: dict[str, str]) -> dict[str, Any]:
-        pending, self.pending = self.pending, None
-        return await (pending or self.http.get_json(self.path, params))
-
-    def cancel(self) -> None:
-        if self.pending is not None:
-            self.pending.cancel()
-            if self.pending.done() and not self.pending.cancelled():
-                self.pending.exception()  # retrieved: no "never retrieved" warning
-            self.pending = None
 
 
 class _RoundRobin:
