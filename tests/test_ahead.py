@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from connectors.smart2pay.streams import PageIndex
 from connectors.smarterpay.streams import PageNumbers
 from pipelines.sync.ahead import Ahead, Lanes
 
@@ -87,3 +88,30 @@ def test_two_page_window_wastes_at_most_one_request() -> None:
     server = Pages(total=LIMIT + 1)
     asyncio.run(read_window(server, Lanes(16)))
     assert server.asked[:2] == [1, 2] and len(server.asked) <= 3
+
+
+class IndexedPages(Pages):
+    """Smart2Pay's shape: ``pageIndex`` + ``TotalPages`` in every body."""
+
+    async def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        body = await super().get_json(path, {"page_no": params["pageIndex"]})
+        return {**body, "TotalPages": -(-self.total // LIMIT)}
+
+
+def test_a_named_page_total_bounds_the_guesses() -> None:
+    server = IndexedPages(total=6 * LIMIT)  # six full pages: only the total says it ends
+
+    async def read() -> list[int]:
+        ahead = Ahead(server, "items", PageIndex(), Lanes(16))  # type: ignore[arg-type]
+        params: dict[str, str] | None = PageIndex().first(LIMIT)
+        got: list[int] = []
+        while params is not None:
+            body = await ahead.get(params)
+            params = PageIndex().next(params, len(body["items"]), body)
+            ahead.prefetch(params)
+            got += body["items"]
+        ahead.cancel()
+        return got
+
+    assert asyncio.run(read()) == list(range(6 * LIMIT))
+    assert sorted(server.asked) == [1, 2, 3, 4, 5, 6]  # nothing past the named total

@@ -8,8 +8,9 @@ past what it has already read (a slow start: a one-page window never speculates,
 window wastes at most one request, and no window reads more than its share past its real end).
 The client's semaphore still bounds what is on the wire.
 
-Pages ahead of the next known one are a guess (the paginator's next page after a full page);
-when a page comes back short, or the paging goes elsewhere, the guesses are cancelled unread.
+Pages ahead of the next known one are a guess (the paginator's next page after a full page,
+bounded by a page total the latest body names, as Smart2Pay's ``TotalPages``); when a page
+comes back short, or the paging goes elsewhere, the guesses are cancelled unread.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Ahead:
         self.http, self.path, self.paginator, self.lanes = http, path, paginator, lanes
         self.queue: deque[tuple[Params, asyncio.Future[dict[str, Any]]]] = deque()
         self.read = 0
+        self.last: dict[str, Any] = {}  # the latest page's body: a total it names bounds guesses
         self.closed = False
         lanes.open += 1
 
@@ -61,7 +63,7 @@ class Ahead:
         depth = max(1, min(self.lanes.share(), self.read + 1))
         last = self.queue[-1][0]
         while len(self.queue) < depth:
-            guess = self.paginator.next(last, _FULL, {})
+            guess = self.paginator.next(last, _FULL, self.last)
             if guess is None:
                 break
             self._request(guess)
@@ -71,9 +73,11 @@ class Ahead:
         self.read += 1
         if self.queue and self.queue[0][0] == params:
             _, pending = self.queue.popleft()
-            return await pending
-        self._drop()
-        return await self.http.get_json(self.path, params)
+            self.last = await pending
+        else:
+            self._drop()
+            self.last = await self.http.get_json(self.path, params)
+        return self.last
 
     def cancel(self) -> None:
         """The window is done (or failed): drop what is ahead and give the slots back."""
