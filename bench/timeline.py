@@ -1,6 +1,7 @@
 """Where a latency-bound sync waits: a timeline of requests in flight and connections held.
 
 python bench/timeline.py --concurrency 8 [--latency-ms 1000] [--days 28] [--every 0.25]
+    [--records 417000 --seed 5]   (--days 0: an incremental over the whole history)
 
 One payments backfill, in this process, against an emulator with a fixed latency per request.
 Every ``--every`` seconds it samples: requests on the wire (inside the client's semaphore),
@@ -99,8 +100,12 @@ async def run(args: argparse.Namespace, emu: Any, url: str) -> list[tuple[float,
 
     os.environ.update(env.secrets_env())
     settings = build_settings(job)
-    request = SyncRequest(kind="backfill", range_from=end - timedelta(days=args.days),
-                          range_to=end, as_of=now)  # fmt: skip
+    request = (
+        SyncRequest(kind="backfill", range_from=end - timedelta(days=args.days), range_to=end,
+                    as_of=now)
+        if args.days
+        else SyncRequest(kind="incremental", as_of=now)  # the whole history, as realapi reads it
+    )  # fmt: skip
     samples: list[tuple[float, ...]] = []
     started = time.perf_counter()
     task = asyncio.ensure_future(service.sync(settings, request, "bacs", ["payments"]))
@@ -120,9 +125,11 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=int, default=1000)
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--every", type=float, default=0.25)
+    parser.add_argument("--records", type=int, default=417_000, help="payments in the history")
+    parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     pg = env.Postgres.start()
-    emu = env.smarterpay(417_000, seed=5, latency_ms=args.latency_ms)
+    emu = env.smarterpay(args.records, seed=args.seed, latency_ms=args.latency_ms)
     try:
         emu.clock_freeze(True)
         samples = asyncio.run(run(args, emu, pg.fresh("timeline")))
