@@ -9,6 +9,7 @@ table and writes bench/results.json. See bench/README.md for what each scenario 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -18,21 +19,27 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import analyst_queries, env, report, scenarios  # noqa: E402
+from bench import analyst_queries, env, readme, report, scenarios  # noqa: E402
 from bench.dlt_side import dlt_rows  # noqa: E402
 
 # sp: SmarterPay payments (other streams scale with it: ~3 records per payment in the chosen
 # streams); s2p: Smart2Pay payments; latency: a dense SmarterPay history (~570 payments a day,
-# so a 7-day window is ~8 full pages) of which `latency_days` are backfilled per concurrency.
+# so a 7-day window is ~8 full pages) of which `latency_days` are backfilled per concurrency
+# at 150 ms a page, and `days_1s` x concurrency at 1 s a page (the same ideal duration for every
+# concurrency); realapi: SmarterPay payments read by dlt and paysync at 300 ms a page.
 SCALES: dict[str, dict[str, int]] = {
     "full": {"sp": 330_000, "s2p": 5_000, "latency": 417_000, "latency_days": 112,
-             "dlt": 200_000, "sample": 120_000, "changed_pct": 1},
+             "days_1s": 14, "dlt": 200_000, "realapi": 50_000, "sample": 120_000,
+             "changed_pct": 1},
     "medium": {"sp": 100_000, "s2p": 1_000, "latency": 417_000, "latency_days": 112,
-               "dlt": 50_000, "sample": 60_000, "changed_pct": 1},
+               "days_1s": 14, "dlt": 50_000, "realapi": 50_000, "sample": 60_000,
+               "changed_pct": 1},
     "small": {"sp": 16_000, "s2p": 500, "latency": 417_000, "latency_days": 28,
-              "dlt": 20_000, "sample": 30_000, "changed_pct": 1},
+              "days_1s": 7, "dlt": 20_000, "realapi": 20_000, "sample": 30_000,
+              "changed_pct": 1},
 }  # fmt: skip
-GROUPS = ("limits", "backfill", "latency", "dlt", "analyst_queries")
+GROUPS = ("limits", "backfill", "latency", "dlt", "realapi", "analyst_queries")
+REAL_API_MS, TUNED_CONCURRENCY = 300, 16
 
 
 def _log(message: str) -> None:
@@ -63,11 +70,27 @@ def _main_world(pg: env.Postgres, scale: dict[str, int], only: set[str]) -> list
 
 
 def _latency(pg: env.Postgres, scale: dict[str, int]) -> list[dict[str, Any]]:
-    _log("latency-bound backfill at concurrency 1, 4, 8, 16")
-    emu = env.smarterpay(scale["latency"], seed=5, latency_ms=150)
+    rows = []
+    for ms, days_for, suffix in (
+        (150, lambda c: scale["latency_days"], ""),
+        (1000, lambda c: scale["days_1s"] * c, "_1s"),
+    ):
+        _log(f"latency-bound backfill at {ms} ms a page, concurrency 1, 4, 8, 16")
+        emu = env.smarterpay(scale["latency"], seed=5, latency_ms=ms)
+        try:
+            emu.clock_freeze(True)
+            rows += scenarios.latency_rows(pg, emu, days_for, ms / 1000, suffix=suffix)
+        finally:
+            emu.close()
+    return rows
+
+
+def _real_api(pg: env.Postgres, scale: dict[str, int]) -> list[dict[str, Any]]:
+    _log(f"real-API latency ({REAL_API_MS} ms a page): dlt and paysync on the payments")
+    emu = env.smarterpay(scale["realapi"], seed=11, latency_ms=REAL_API_MS)
     try:
         emu.clock_freeze(True)
-        return scenarios.latency_rows(pg, emu, scale["latency_days"])
+        return dlt_rows(pg, emu, f"_{REAL_API_MS}ms", tuned=TUNED_CONCURRENCY, ceiling=False)
     finally:
         emu.close()
 
@@ -99,6 +122,8 @@ def main() -> int:
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--only", nargs="*", choices=GROUPS, default=list(GROUPS))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--readme", action="store_true",
+                        help="regenerate README's Performance from this run at any scale")  # fmt: skip
     args = parser.parse_args()
     scale, only = SCALES[args.scale], set(args.only)
     started, load_before = time.perf_counter(), os.getloadavg()[0]
@@ -108,6 +133,8 @@ def main() -> int:
         rows += _latency(pg, scale)
     if "dlt" in only:
         rows += _dlt(pg, scale)
+    if "realapi" in only:
+        rows += _real_api(pg, scale)
     analyst = _analyst(pg, args.scale) if "analyst_queries" in only else None
     found = {r.pop("name"): r for r in rows}
     conditions = {
@@ -120,6 +147,9 @@ def main() -> int:
         print(report.table(found, ratios, args.scale))
         report.write(args.out, args.scale, found, ratios, conditions)
         _log(f"wrote {args.out} ({conditions})")
+        if args.scale == "full" or args.readme:
+            readme.update(ROOT / "README.md", json.loads(args.out.read_text()))
+            _log("README.md: Performance regenerated from the results")
     else:
         for name, values in found.items():
             print(name, values)

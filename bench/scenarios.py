@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,14 +133,21 @@ def _records_by_stream(c: dict[str, Any]) -> dict[str, int]:
     return {name: s["records_read"] for name, s in sorted(c["per_stream"].items())}
 
 
-def latency_rows(pg: Postgres, emu: RunningEmulator, days: int) -> list[dict[str, Any]]:
-    """Payments backfilled over a dense range, 150 ms per page, at growing concurrency."""
+def latency_rows(
+    pg: Postgres, emu: RunningEmulator, days_for: Callable[[int], int], latency_s: float,
+    prefix: str = "latency", suffix: str = "",
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Payments backfilled over a dense range at growing concurrency, ``latency_s`` a page.
+
+    ``days_for(concurrency)`` is the range read: growing with the concurrency, every run's ideal
+    duration (pages x latency / concurrency) is the same, so ramp-up and the last window's merge
+    weigh the same in each efficiency."""
     now = emu.clock_now()
     end = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) - timedelta(days=30)
-    start = end - timedelta(days=days)
     rows = []
     for concurrency in (1, 4, 8, 16):
         url = pg.fresh(f"latency{concurrency}")
+        start = end - timedelta(days=days_for(concurrency))
         run = {"source": "bacs", "kind": "backfill", "streams": ["payments"],
                "range_from": start.isoformat(), "range_to": end.isoformat(),
                "as_of": now.isoformat()}  # fmt: skip
@@ -149,8 +157,9 @@ def latency_rows(pg: Postgres, emu: RunningEmulator, days: int) -> list[dict[str
             [run],
             watch={"postgres": pg.pid, "smarterpay_emulator": emu.process.pid},
         )
-        result = sync_row(f"latency_c{concurrency}", m, c, concurrency=concurrency)
-        ideal = concurrency * PAGE / LATENCY_S
+        result = sync_row(f"{prefix}_c{concurrency}{suffix}", m, c, concurrency=concurrency,
+                          latency_ms=round(latency_s * 1000), days=days_for(concurrency))  # fmt: skip
+        ideal = concurrency * PAGE / latency_s
         result["ideal_records_per_s"] = round(ideal, 1)
         result["efficiency"] = round(result["records_per_s"] / ideal, 3)
         rows.append(result)

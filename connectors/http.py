@@ -180,6 +180,9 @@ class HttpClient:
             except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
                 self.stats.count(type(exc).__name__)
                 raise _Transient(type(exc).__name__) from None
+            except asyncio.CancelledError:
+                self.stats.count("cancelled")  # sent, then no longer wanted (a page guessed ahead)
+                raise
         self.stats.count(str(status))
         return self._decide(path, status, headers, body)
 

@@ -2,7 +2,8 @@
 
 Typed columns are projected from ``raw`` by the ``paysync.to_*`` functions; ``_hash`` is the md5
 of that projection, so two spellings of the same record (a list item and a detail, say) are one
-version. Unchanged records are dropped by an anti-join before the upsert: no write, no lock.
+version. Unchanged records are dropped before the upsert: no write, no lock; those stored with
+the very same ``raw`` are dropped before they are even projected and hashed.
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ def _hash(columns: tuple[Column, ...], names: tuple[str, ...] | None = None) -> 
     return "md5(ROW(" + ", ".join(chosen) + ")::text)" if chosen else "NULL::text"
 
 
+def _projected(cols: tuple[Column, ...]) -> str:
+    return ", ".join(f"{projection(c)} AS {c.name}" for c in cols)
+
+
 def _latest_projected(cols: tuple[Column, ...]) -> str:
     """The staged records, last version of each id, with their typed columns."""
-    projected = ", ".join(f"{projection(c)} AS {c.name}" for c in cols)
-    return f"""SELECT id, raw, {projected} FROM (
+    return f"""SELECT id, raw, {_projected(cols)} FROM (
         SELECT DISTINCT ON (id) id, raw FROM _stage ORDER BY id, seq DESC) latest"""
 
 
@@ -64,7 +68,19 @@ def build(schema: str, spec: StreamSpec) -> StreamSql:
     updates = ", ".join(f"{c.name} = excluded.{c.name}" for c in cols)
     list_hash = _hash(cols, spec.list_columns) if spec.hydrate else "NULL::text"
     merge = f"""
-WITH typed AS ({_latest_projected(cols)}
+WITH latest AS (
+    SELECT DISTINCT ON (id) id, raw FROM _stage ORDER BY id, seq DESC
+), candidates AS (
+    -- A record stored with the very same raw is unchanged: it is neither projected nor hashed
+    -- (most of an incremental's or a re-scan's records). One index probe also tells new ones.
+    -- A forgotten hash ('' : reconcile's repair, or a migration that retypes columns) means
+    -- "rewrite from raw", so those rows take the full hash test.
+    SELECT l.id, l.raw, t.id IS NULL AS new_row FROM latest l
+    LEFT JOIN {table} t ON t.source = $1 AND t.id = l.id
+    WHERE t.id IS NULL OR t._deleted_at IS NOT NULL OR coalesce(t._hash, '') = ''
+       OR t.raw <> l.raw
+), typed AS (
+    SELECT id, raw, new_row, {_projected(cols)} FROM candidates
 ), projected AS (
     SELECT typed.*, {_hash(cols)} AS h, {list_hash} AS lh FROM typed
 ), existing AS (
@@ -73,13 +89,12 @@ WITH typed AS ({_latest_projected(cols)}
     SELECT p.*, false AS is_new, t._deleted_at IS NOT NULL AS was_deleted,
            {json_object(cols, "t.")} AS before
     FROM projected p JOIN {table} t ON t.source = $1 AND t.id = p.id
-    WHERE t._hash <> p.h OR t._deleted_at IS NOT NULL
+    WHERE NOT p.new_row AND (t._hash <> p.h OR t._deleted_at IS NOT NULL)
     ORDER BY t.id FOR UPDATE OF t
 ), diff AS (
     SELECT * FROM existing
     UNION ALL
-    SELECT p.*, true, false, NULL::jsonb FROM projected p
-    WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.source = $1 AND t.id = p.id)
+    SELECT p.*, true, false, NULL::jsonb FROM projected p WHERE p.new_row
 ), upsert AS (
     INSERT INTO {table} AS t (source, id, {names}, raw, _hash, _list_hash)
     SELECT $1, id, {names}, raw, h, lh FROM diff ORDER BY id  -- one lock order: no deadlock

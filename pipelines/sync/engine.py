@@ -19,6 +19,7 @@ from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build, projection
 from pipelines.load.records import Page, Reject
 from pipelines.store.settings import SourceBase, SyncSettings
+from pipelines.sync.ahead import Lanes
 from pipelines.sync.pager import Pager, PageSizes
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.refetch import Fetcher, drain
@@ -51,6 +52,7 @@ class SourceSync:
         self.sql: dict[str, StreamSql] = {
             s.name: build(connector.provider, s) for s in connector.streams.values()
         }
+        self.lanes = Lanes(source.concurrency)  # request slots shared by the open windows
 
     def client(self) -> HttpClient:
         return HttpClient(
@@ -235,7 +237,9 @@ class SourceSync:
             window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
             window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
         label = f"window {start}..{end}" if start is not None else "whole list"
-        pager = Pager(self.http, self.source.name, spec, self.page_sizes.get(spec), window, label)
+        pager = Pager(
+            self.http, self.source.name, spec, self.page_sizes.get(spec), window, label, self.lanes
+        )
         async for page in pager.pages():
             yield page
 

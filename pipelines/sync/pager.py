@@ -8,14 +8,13 @@ What is learned (the page size to ask, the paging generation) is kept per source
 in ``paysync.page_sizes``, so later runs pay nothing for it. A server that ignores the paging
 parameters makes the pager fall back to the older documented generation, or stop with a
 contract error; totals that disagree with the records received re-read the window once, then
-stop. One page is requested ahead while the current one is staged.
+stop. Pages are requested ahead while the current one is staged (``ahead.Ahead``).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -24,6 +23,7 @@ from connectors.errors import ContractChangedError
 from connectors.http import HttpClient
 from connectors.streams import Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
+from pipelines.sync.ahead import Ahead, Lanes, wire
 
 MAX_PAGES_PER_WINDOW = 100_000
 
@@ -100,6 +100,7 @@ class Pager:
     size: PageSize
     window_params: Mapping[str, str]
     label: str  # "window 2024-01-01..2024-01-08" for messages
+    lanes: Lanes = field(default_factory=lambda: Lanes(1))  # the source's request slots
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -132,7 +133,7 @@ class Pager:
     async def _pass(self, paginator: Paginator) -> AsyncIterator[Page]:
         first = {**self.spec.extra_params, **paginator.first(self.size.ask), **self.window_params}
         params: dict[str, str] | None = first
-        ahead = _Ahead(self.http, self.spec.path)
+        ahead = Ahead(self.http, self.spec.path, paginator, self.lanes)
         received, reported, previous_head = 0, None, None
         try:
             for _ in range(MAX_PAGES_PER_WINDOW):
@@ -203,7 +204,7 @@ class Pager:
             # The confirming request found more: the short page was the server's page size.
             self.size.learn_cap(int(confirm))
         self.size.served(count)
-        following = paginator.next(_wire(params), count, body)
+        following = paginator.next(wire(params), count, body)
         if following is not None or totals is not None or asked is None or not count:
             return following  # more pages, or totals decide (verified after the window)
         if count >= asked or count < self.size.proven:
@@ -212,33 +213,3 @@ class Pager:
         if at is None:
             return None
         return {**self.spec.extra_params, **at, **self.window_params, "_confirm": str(count)}
-
-
-class _Ahead:
-    """One page requested ahead: the next page's request waits on the network while this one
-    is validated and staged (at 150 ms a page, serial paging idles most of the time). The
-    client's semaphore still bounds the requests in flight."""
-
-    def __init__(self, http: HttpClient, path: str) -> None:
-        self.http, self.path = http, path
-        self.pending: asyncio.Future[dict[str, Any]] | None = None
-
-    def prefetch(self, params: dict[str, str] | None) -> None:
-        if params is not None:
-            self.pending = asyncio.ensure_future(self.http.get_json(self.path, _wire(params)))
-
-    async def get(self, params: dict[str, str]) -> dict[str, Any]:
-        pending, self.pending = self.pending, None
-        return await (pending or self.http.get_json(self.path, _wire(params)))
-
-    def cancel(self) -> None:
-        if self.pending is not None:
-            self.pending.cancel()
-            if self.pending.done() and not self.pending.cancelled():
-                self.pending.exception()  # retrieved: no "never retrieved" warning
-            self.pending = None
-
-
-def _wire(params: Mapping[str, str]) -> dict[str, str]:
-    """The params as sent: the pager's own markers stay local."""
-    return {k: v for k, v in params.items() if not k.startswith("_")}
