@@ -3,9 +3,10 @@
 Measured with ``bench/timeline.py`` (1 s per request): one page ahead per window meant one
 request on the wire per open window, so a source with concurrency 8 and four windows to read
 kept four requests in flight and the other four slots idle. Here a window keeps its share of
-the source's slots busy: ``ceil(concurrency / windows open)`` pages ahead, never more than one
-past what it has already read (a slow start: a one-page window never speculates, a two-page
-window wastes at most one request, and no window reads more than its share past its real end).
+the source's slots busy: ``ceil(concurrency / windows open)`` pages ahead, never more than it
+has already read (a slow start: one- and two-page windows never speculate — an idle incremental
+run re-reads many of those, and must cost no more requests than before — a three-page window
+wastes at most one request, and no window reads more than its share past its real end).
 The client's semaphore still bounds what is on the wire.
 
 Pages ahead of the next known one are a guess (the paginator's next page after a full page,
@@ -61,7 +62,7 @@ class Ahead:
             self._drop()  # the paging went elsewhere than guessed
         if not self.queue:
             self._request(params)
-        depth = max(1, min(self.lanes.share(), self.read + 1))
+        depth = max(1, min(self.lanes.share(), self.read))
         last = self.queue[-1][0]
         while len(self.queue) < depth:
             guess = self.paginator.next(last, _FULL, self.last)
