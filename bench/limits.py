@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -23,7 +23,7 @@ from connectors.registry import connector
 from connectors.streams import StreamSpec
 from pipelines.load import loader
 from pipelines.load.merge_sql import build
-from pipelines.load.records import split_page
+from pipelines.load.records import Page, split_page
 from pipelines.store import db
 from pipelines.store.settings import SourceBase
 from pipelines.sync.plan import day_start
@@ -201,7 +201,7 @@ async def _load_worker(
 
         async def stream(pages: list[Any] = pages) -> Any:
             for rows in pages:
-                yield rows, []
+                yield Page(rows, [], datetime.now(UTC))
 
         result = loader.LoadResult()
         async with pool.acquire() as conn, conn.transaction():

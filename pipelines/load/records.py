@@ -7,8 +7,9 @@ record, to isolate the rejects. Rows are ``(id, raw JSON text)``: PostgreSQL doe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -21,6 +22,15 @@ class Reject:
     record_id: str | None
     raw: str
     error: str
+
+
+class Page(NamedTuple):
+    """A validated page and when its request was sent: the version time of its records (a
+    read requested later is newer; see merge_sql)."""
+
+    rows: list[tuple[str, str]]
+    rejects: list[Reject]
+    fetched_at: datetime
 
 
 @cache

@@ -24,7 +24,7 @@ from connectors.registry import connector
 from connectors.streams import StreamSpec
 from pipelines.errors import ConfigError
 from pipelines.load import loader
-from pipelines.load.records import Reject, split_page
+from pipelines.load.records import Page, Reject, split_page
 from pipelines.reconcile.report import (
     CheckResult,
     Diff,
@@ -175,21 +175,18 @@ class _SourceRecon:
         r = self.report
         return (self.source.name, r.range_from, r.range_to, list(parents), list(keep))
 
-    def _pages(
-        self, spec: StreamSpec, scope: str
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+    def _pages(self, spec: StreamSpec, scope: str) -> AsyncIterator[Page]:
         if scope == "children":
             return self._children(spec, self.parents[spec.parent or ""])
         window = (self.report.range_from, self.report.range_to) if spec.window else (None, None)
         return self.sync.pages(spec, *window)
 
-    async def _children(
-        self, spec: StreamSpec, parent_ids: list[str]
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+    async def _children(self, spec: StreamSpec, parent_ids: list[str]) -> AsyncIterator[Page]:
         for i in range(0, len(parent_ids), 100):
             batch = parent_ids[i : i + 100]
+            at = datetime.now(UTC)
             found = await asyncio.gather(*(fetch_by_id(self.sync.http, spec, p) for p in batch))
-            yield split_page(spec, [item for items in found for item in items])
+            yield Page(*split_page(spec, [item for items in found for item in items]), at)
 
     async def _compare(
         self, conn: asyncpg.Connection, spec: StreamSpec, sql: CompareSql, result: StreamResult,

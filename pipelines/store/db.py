@@ -142,3 +142,28 @@ def _explain(exc: BaseException, url: str) -> BaseException:
     if isinstance(exc, ValueError):
         return ConfigError(f"malformed database URL {where}; fix DATABASE_URL or [database] url")
     return exc
+
+
+# The database went away under a running command (stopped, restarted, killed, network cut):
+# class 08 and 57 server errors, a closed connection, a refused or reset reconnect.
+_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+)
+
+
+def lost_database(exc: BaseException) -> BaseException | None:
+    """The database-lost error inside ``exc`` (itself, its cause or an exception group's
+    member), or None when ``exc`` is something else."""
+    if isinstance(exc, _LOST):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if (found := lost_database(inner)) is not None:
+                return found
+    for linked in (exc.__cause__, exc.__context__):
+        if linked is not None and linked is not exc and isinstance(linked, _LOST):
+            return linked
+    return None

@@ -14,19 +14,21 @@ import asyncpg
 from connectors.errors import ContractChangedError, ProviderError, ProviderRequestError
 from connectors.http import HttpClient, RetryPolicy
 from connectors.streams import Connector, StreamSpec
+from pipelines.errors import UnreachableError
 from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build, projection
-from pipelines.load.records import Reject, split_page
+from pipelines.load.records import Page, Reject, split_page
+from pipelines.store.db import lost_database
 from pipelines.store.settings import SourceBase, SyncSettings
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.refetch import Fetcher, drain
 from pipelines.sync.runs import (
     Progress,
     RunCounts,
+    RunLease,
     RunReport,
     StreamReport,
     finish_run,
-    start_run,
     stream_success,
 )
 
@@ -61,12 +63,31 @@ class SourceSync:
         )  # fmt: skip
 
     async def run(self) -> RunReport:
-        async with self.pool.acquire() as conn:
-            run_id = await start_run(
-                conn, self.request.kind, self.source.name, [s.name for s in self.specs],
-                self.request.range_from, self.request.range_to, self.request.flow_run_id,
+        lease = RunLease(self.pool)  # the run's lock: if this process dies, it is abandoned
+        try:
+            run_id = await lease.start(
+                self.request.kind, self.source.name, [s.name for s in self.specs],
+                range_from=self.request.range_from, range_to=self.request.range_to,
+                flow_run_id=self.request.flow_run_id,
             )  # fmt: skip
-        report = RunReport(self.source.name, run_id)
+            report = RunReport(self.source.name, run_id)
+            await self._run(report)
+        except Exception as exc:
+            lost = lost_database(exc)
+            if lost is None:
+                raise
+            # One line, exit 3 (README): committed windows are kept, the run row is marked
+            # abandoned by the next run since its lock went with the connection.
+            raise UnreachableError(
+                f"source {self.source.name!r}: lost the database during the sync "
+                f"({type(lost).__name__}: {str(lost).splitlines()[0] if str(lost) else ''}); "
+                "windows committed before are kept: rerun the sync once PostgreSQL is back"
+            ) from None
+        finally:
+            await lease.release()
+        return report
+
+    async def _run(self, report: RunReport) -> None:
         try:
             async with self.client() as client:
                 self.http = client
@@ -83,17 +104,17 @@ class SourceSync:
         finally:
             report.counts.requests = self.http.stats.requests if hasattr(self, "http") else 0
             report.counts.retries = self.http.stats.retries if hasattr(self, "http") else 0
-            async with self.pool.acquire() as conn:
-                errors = {s.name: s.error for s in report.streams.values() if s.error}
-                await finish_run(
-                    conn,
-                    run_id,
-                    _final(report.outcome),
-                    report.counts,
-                    report.error,
-                    {"stream_errors": errors},
-                )
-        return report
+            errors = {s.name: s.error for s in report.streams.values() if s.error}
+            try:
+                async with self.pool.acquire() as conn:
+                    await finish_run(
+                        conn, report.run_id, _final(report.outcome), report.counts,
+                        report.error, {"stream_errors": errors},
+                    )  # fmt: skip
+            except Exception as exc:
+                if lost_database(exc) is None:
+                    raise
+                # The database is gone: the run stays 'running' until marked abandoned.
 
     async def _windows(self, report: RunReport) -> None:
         plans = await self._plans()
@@ -191,7 +212,8 @@ class SourceSync:
         result.deleted = await loader.mark_deleted(conn, t, rejects, start, end)
         result.open_records = await loader.count_open(conn, t.spec)
         if start is not None and end is not None:
-            await loader.record_window(conn, t, start, end, result)
+            owed = await loader.owed_rejects(conn, t, rejects)
+            await loader.record_window(conn, t, start, end, result, owed)
 
     async def _enqueue_all_children(self, conn: asyncpg.Connection, t: loader.Target) -> None:
         """A full re-read also re-reads children, which change without their parent."""
@@ -221,7 +243,7 @@ class SourceSync:
 
     async def pages(
         self, spec: StreamSpec, start: datetime | None, end: datetime | None
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+    ) -> AsyncIterator[Page]:
         first = {**spec.extra_params, **spec.paginator.first(spec.page_size)}
         if spec.window is not None and start is not None and end is not None:
             widen = timedelta(seconds=spec.window.widen_s)
@@ -237,12 +259,12 @@ class SourceSync:
 
     async def _pages_ahead(
         self, spec: StreamSpec, params: dict[str, str] | None, ahead: _Ahead
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+    ) -> AsyncIterator[Page]:
         previous_first: Any = object()
         for _ in range(MAX_PAGES_PER_WINDOW):
             if params is None:
                 return
-            body = await ahead.get(params)
+            body, requested_at = await ahead.get(params)
             items = body.get(spec.envelope)
             if not isinstance(items, list):
                 raise ContractChangedError(
@@ -257,7 +279,7 @@ class SourceSync:
             previous_first = head
             params = spec.paginator.next(params, len(items), body)
             ahead.prefetch(params)
-            yield split_page(spec, items)
+            yield Page(*split_page(spec, items), requested_at)
         raise ContractChangedError(
             f"stream {spec.name}: more than {MAX_PAGES_PER_WINDOW} pages in one window"
         )
@@ -289,19 +311,25 @@ class _TooManyRejects(Exception):
 class _Ahead:
     """One page requested ahead: the next page's request waits on the network while this one
     is validated and staged (at 150 ms a page, serial paging idles most of the time). The
-    client's semaphore still bounds the requests in flight."""
+    client's semaphore still bounds the requests in flight. Each page comes with the time its
+    request was sent: the version time of its records."""
 
     def __init__(self, http: HttpClient, path: str) -> None:
         self.http, self.path = http, path
         self.pending: asyncio.Future[dict[str, Any]] | None = None
+        self.requested_at = datetime.now(UTC)
 
     def prefetch(self, params: dict[str, str] | None) -> None:
         if params is not None:
+            self.requested_at = datetime.now(UTC)
             self.pending = asyncio.ensure_future(self.http.get_json(self.path, params))
 
-    async def get(self, params: dict[str, str]) -> dict[str, Any]:
+    async def get(self, params: dict[str, str]) -> tuple[dict[str, Any], datetime]:
         pending, self.pending = self.pending, None
-        return await (pending or self.http.get_json(self.path, params))
+        if pending is None:
+            self.requested_at = datetime.now(UTC)
+            pending = asyncio.ensure_future(self.http.get_json(self.path, params))
+        return await pending, self.requested_at
 
     def cancel(self) -> None:
         if self.pending is not None:
