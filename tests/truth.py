@@ -31,6 +31,9 @@ async def differences(
         WHERE source = $2 AND _deleted_at IS NULL AND id <> ALL($3::text[])"""
     payload = orjson.dumps(records).decode()
     ignore = list(ignore_ids)
+    # `id <> ALL(array with a NULL)` is never true: such a list would compare nothing at all.
+    if any(not isinstance(i, str) for i in ignore):
+        raise ValueError(f"ignore_ids must be record ids (text), got {ignore[:5]!r}")
     only_db = await conn.fetch(f"({db_sql}) EXCEPT ({truth_sql})", payload, source, ignore)
     only_truth = await conn.fetch(f"({truth_sql}) EXCEPT ({db_sql})", payload, source, ignore)
     return {"only_db": [dict(r) for r in only_db][:5], "only_truth": [dict(r) for r in only_truth][:5],
