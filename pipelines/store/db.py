@@ -8,6 +8,7 @@ it running between commands, so the next command and ``psql`` reuse it (``paysyn
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pwd
 import socket
@@ -106,6 +107,9 @@ async def connect(url: str) -> asyncpg.Connection:
 
 
 async def create_pool(url: str, size: int = 8) -> asyncpg.Pool:
+    # While the server is down the pool retries its connection floor and logs a traceback
+    # per attempt; the command reports the lost database once, as one line (exit 3).
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
     try:
         # UTC sessions: hashes of typed rows must not depend on the server's TimeZone.
         pool = await asyncpg.create_pool(

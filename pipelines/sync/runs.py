@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from pipelines.store.db import lost_database
 from pipelines.sync.window import DoneWindow
 
 
@@ -84,15 +85,20 @@ class RunLease:
     async def release(self) -> None:
         """Best effort: a lost connection has released the locks already."""
         conn, self.conn = self.conn, None
+        runs, self.runs = self.runs, []
         if conn is None:
             return
         try:
-            for run_id in self.runs:
+            for run_id in runs:
                 await conn.execute("SELECT pg_advisory_unlock($1, $2)", RUN_LOCK_CLASS, run_id)
-            await self.pool.release(conn)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-            conn.terminate()
-        self.runs = []
+        except Exception as exc:
+            if lost_database(exc) is None:
+                raise
+        try:
+            await self.pool.release(conn, timeout=5)
+        except Exception as exc:  # the pool discards a broken connection
+            if lost_database(exc) is None:
+                raise
 
 
 async def start_run(
