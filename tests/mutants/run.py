@@ -39,8 +39,8 @@ class Mutant:
 MUTANTS = (
     Mutant(
         "misspelt-key", "connectors/smarterpay/streams.py",
-        'col("status"), col("amount", "int"), col("collection_date", "date"),',
-        'col("status"), col("amount", "int", "amuont"), col("collection_date", "date"),',
+        'PAYMENT = (\n    col("created_at", "ts"), col("status"), col("amount", "int"),',
+        'PAYMENT = (\n    col("created_at", "ts"), col("status"), col("amount", "int", "amuont"),',
         ("tests/test_oracle.py",),
     ),
     Mutant(
