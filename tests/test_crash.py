@@ -51,15 +51,16 @@ def environment(tmp_path: Path, emu: Any, db_url: str, start: date) -> dict[str,
             "SP_TOKEN": TOKEN, "PAYSYNC_SYNC__LAG_SECONDS": "0"}  # fmt: skip
 
 
-def query(db_url: str, sql: str, *args: Any) -> Any:
-    async def go() -> Any:
-        conn = await asyncpg.connect(db_url)
-        try:
-            return await conn.fetchval(sql, *args)
-        finally:
-            await conn.close()
+async def aquery(db_url: str, sql: str, *args: Any) -> Any:
+    conn = await asyncpg.connect(db_url)
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
 
-    return asyncio.run(go())
+
+def query(db_url: str, sql: str, *args: Any) -> Any:
+    return asyncio.run(aquery(db_url, sql, *args))
 
 
 def data_windows(db_url: str) -> int:
@@ -77,6 +78,10 @@ def wait_for(process: subprocess.Popen[bytes], db_url: str, windows: int) -> Non
         assert time.monotonic() < deadline, "no progress"
         time.sleep(0.05)
     assert process.poll() is None, "the run ended before the crash point: it proves nothing"
+
+
+DUPLICATE_CHANGES = """SELECT count(*) FROM (SELECT 1 FROM paysync.record_changes
+    GROUP BY source, stream, record_id, change_kind, before, after HAVING count(*) > 1) d"""
 
 
 def assert_no_duplicate_changes(db_url: str) -> None:
@@ -185,3 +190,80 @@ async def test_only_runs_whose_holder_is_gone_are_abandoned(fresh_db_url: str) -
         await alive.close()
         await watcher.close()
     assert rows == {live: "running", dead: "abandoned", unleased: "running"}
+
+
+async def test_receiver_sigkilled_in_a_burst_keeps_every_acknowledged_call(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    import copy
+
+    import aiohttp
+    import orjson
+
+    from tests.test_webhooks import API_KEY, S2P_AUTH, SITE_ID, free_port
+    from tests.test_webhooks_process import ReceiverProcess
+
+    port = free_port()
+    with start_emulator("smart2pay", records=50, seed=43, site_id=SITE_ID, api_key=API_KEY) as emu:
+        config = tmp_path / "paysync.toml"
+        config.write_text(
+            f'[database]\nurl = "{fresh_db_url}"\n\n[[sources]]\nname = "burst"\n'
+            f'provider = "smart2pay"\nbase_url = "{emu.base_url}"\nsite_id = {SITE_ID}\n'
+            f'api_key_env = "S2P_KEY"\nca_bundle = "{emu.ca_path}"\n'
+        )
+        receiver = ReceiverProcess(config, port)
+        receiver.start()
+        try:
+            await receiver.ready()
+            template = emu.truth("payments")[0]
+            queue: asyncio.Queue[bytes] = asyncio.Queue()
+            for i in range(1500):
+                record = copy.deepcopy(template)
+                record["ID"], record["MerchantTransactionID"] = 900_000_000 + i, f"burst{i}"
+                queue.put_nowait(orjson.dumps({"Payment": record}))
+            acknowledged: list[int] = []
+            enough = asyncio.Event()
+            url = f"{receiver.url}/webhooks/smart2pay/burst"
+
+            async def worker(session: aiohttp.ClientSession) -> None:
+                while not queue.empty():
+                    body = queue.get_nowait()
+                    try:
+                        async with session.post(url, data=body, headers=S2P_AUTH) as resp:
+                            await resp.read()
+                            if resp.status == 204:
+                                acknowledged.append(orjson.loads(body)["Payment"]["ID"])
+                                if len(acknowledged) >= 200:
+                                    enough.set()
+                    except aiohttp.ClientError:
+                        continue  # not acknowledged: the provider would send it again
+
+            async def killer() -> None:
+                await enough.wait()
+                receiver.kill()  # SIGKILL in the middle of the burst
+
+            async with aiohttp.ClientSession() as session:
+                await asyncio.gather(killer(), *(worker(session) for _ in range(16)))
+            assert 200 <= len(acknowledged) < 1500, "the kill did not land mid-burst"
+            conn = await asyncpg.connect(fresh_db_url)
+            try:
+                held = await conn.fetchval(
+                    """SELECT count(*) FROM smart2pay.payments
+                       WHERE source = 'burst' AND id::bigint = ANY($1::bigint[])""",
+                    acknowledged,
+                )
+                dead = await conn.fetchval(
+                    "SELECT max(run_id) FROM paysync.sync_runs WHERE kind = 'webhook'"
+                )
+            finally:
+                await conn.close()
+            assert held == len(acknowledged)  # every 2xx was committed before it was sent
+            receiver.start()  # the next receiver marks the dead one abandoned
+            await receiver.ready()
+            outcome = await aquery(
+                fresh_db_url, "SELECT outcome FROM paysync.sync_runs WHERE run_id = $1", dead
+            )
+            assert outcome == "abandoned"
+            assert await aquery(fresh_db_url, DUPLICATE_CHANGES) == 0
+        finally:
+            receiver.stop()
