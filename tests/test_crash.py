@@ -267,3 +267,28 @@ async def test_receiver_sigkilled_in_a_burst_keeps_every_acknowledged_call(
             assert await aquery(fresh_db_url, DUPLICATE_CHANGES) == 0
         finally:
             receiver.stop()
+
+
+async def test_receiver_that_cannot_bind_records_failed(fresh_db_url: str) -> None:
+    import socket
+
+    import pytest
+
+    from pipelines.store.settings import DatabaseSettings, Settings, Smart2PaySource
+    from pipelines.webhooks.app import serve
+
+    source = Smart2PaySource(
+        name="unbound", provider="smart2pay", base_url="https://127.0.0.1:9/", site_id=1,
+        api_key_env="S2P_KEY",
+    )  # fmt: skip
+    source.set_secret("k")
+    settings = Settings(database=DatabaseSettings(url=fresh_db_url), sources=[source])
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            await serve(settings, "127.0.0.1", taken.getsockname()[1])
+    outcome = await aquery(
+        fresh_db_url, "SELECT outcome FROM paysync.sync_runs WHERE source = 'unbound'"
+    )
+    assert outcome == "failed"  # was 'succeeded' before issue 17
