@@ -82,8 +82,10 @@ MUTANTS = (
     ),
     Mutant(
         "webhook-refetch-dropped", "pipelines/load/loader.py",
-        "SET reason = CASE WHEN q.reason = 'feed' THEN excluded.reason ELSE q.reason END,",
-        "SET reason = q.reason,",
+        "SET reason = CASE WHEN q.reason = 'feed' THEN excluded.reason ELSE q.reason END,\n"
+        "                   event_at = CASE WHEN q.reason = 'feed' AND excluded.reason = 'feed'\n"
+        "                                   THEN GREATEST(q.event_at, excluded.event_at) END,",
+        "SET event_at = GREATEST(q.event_at, excluded.event_at),",  # the code before issue 17
         ("tests/test_losses.py::test_webhook_while_a_feed_entry_waits_is_fetched",),
     ),
     Mutant(
