@@ -16,8 +16,9 @@ import asyncpg
 import orjson
 
 from connectors.emulator_kit.testing import start_emulator
+from tests.oracle.compare import record_id, typed_columns
 from tests.oracle.mapping import CONVERT, expected_row
-from tests.test_oracle import TABLES, record_id, typed_columns
+from tests.test_oracle import TABLES
 from tests.test_sync_smarterpay import TOKEN, assert_equals_truth, make_settings, sync
 
 FAULTS = (

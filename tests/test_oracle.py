@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import orjson
 import pytest
 
 from connectors.emulator_kit.testing import start_emulator
@@ -26,7 +25,7 @@ from pipelines.store.settings import (
 )
 from pipelines.sync import service
 from pipelines.sync.plan import SyncRequest
-from tests.oracle.mapping import expected_row
+from tests.oracle.compare import compare, expected, record_id, typed_columns
 
 TOKEN, SITE_ID, API_KEY = "sp-oracle-token", 30201, "s2p-oracle-key"
 
@@ -45,15 +44,6 @@ TABLES = {
         "payouts": "payouts", "methods": "methods",
     },
 }  # fmt: skip
-ID_KEYS = ("id", "ID", "Id", "SUN")  # service user numbers are keyed by their SUN
-
-# Columns paysync does not read although the documents name them. smart2pay.md, section 4:
-# `GET /v1/payments/{id}/refunds` returns "refunds of a payment (limited details)"; the refund
-# detail (`/v1/payments/{pid}/refunds/{id}`) is not fetched, so a refund's customer and
-# addresses stay NULL. Asserted NULL below: reading them later makes this test say so.
-UNREAD: dict[tuple[str, str], tuple[str, ...]] = {
-    ("smart2pay", "refunds"): ("customer_", "billing_", "bank_"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -87,23 +77,6 @@ def synced(db_url: str) -> Any:
         yield {"smarterpay": ("bacs", sp), "smart2pay": ("cards", s2p)}
 
 
-async def typed_columns(conn: asyncpg.Connection, schema: str, table: str) -> dict[str, str]:
-    rows = await conn.fetch(
-        """SELECT column_name, data_type FROM information_schema.columns
-           WHERE table_schema = $1 AND table_name = $2 AND column_name NOT IN ('source', 'id', 'raw')
-             AND column_name NOT LIKE '\\_%' ORDER BY ordinal_position""",
-        schema, table,
-    )  # fmt: skip
-    return {r["column_name"]: r["data_type"] for r in rows}
-
-
-def record_id(record: dict[str, Any]) -> str:
-    for key in ID_KEYS:
-        if key in record:
-            return str(record[key])
-    raise AssertionError(f"no documented id key in {sorted(record)[:10]}")
-
-
 @pytest.mark.parametrize(
     ("provider", "table"), [(p, t) for p, tables in TABLES.items() for t in tables]
 )
@@ -116,30 +89,15 @@ async def test_every_typed_column_equals_the_oracle(
     conn = await asyncpg.connect(db_url)
     try:
         columns = await typed_columns(conn, provider, table)
-        rows = await conn.fetch(
-            f"SELECT id, {', '.join(columns)} FROM {provider}.{table} "
-            "WHERE source = $1 AND _deleted_at IS NULL",
-            source,
-        )
+        diff = await compare(conn, provider, table, source, truth)
+        held = {r["id"] for r in await conn.fetch(
+            f"SELECT id FROM {provider}.{table} WHERE source = $1 AND _deleted_at IS NULL", source
+        )}  # fmt: skip
     finally:
         await conn.close()
-    stored = {r["id"]: dict(r) for r in rows}
-    expected = {record_id(t): expected_row(provider, table, columns, t) for t in truth}
-    assert set(stored) == set(expected), (sorted(set(expected) - set(stored))[:5],
-                                          sorted(set(stored) - set(expected))[:5])  # fmt: skip
-    unread = UNREAD.get((provider, table), ())
-    wrong: dict[str, list[Any]] = {}
-    for rid, want in expected.items():
-        got = stored[rid]
-        for name, kind in columns.items():
-            value = got[name]
-            if kind == "jsonb" and value is not None:
-                value = orjson.loads(value)
-            if unread and name.startswith(unread):
-                want[name] = None  # documented as not read (UNREAD): must stay NULL
-            if value != want[name]:
-                wrong.setdefault(name, []).append((rid, value, want[name]))
-    assert not wrong, {k: v[:2] for k, v in wrong.items()}
+    assert held == {record_id(t) for t in truth}
+    assert diff["counts"] == [0, 0], diff
     # The comparison proves something only for columns the truth fills somewhere.
-    filled = [n for n in columns if any(e[n] is not None for e in expected.values())]
+    rows_expected = [expected(provider, table, columns, t) for t in truth]
+    filled = [n for n in columns if any(e[n] is not None for e in rows_expected)]
     assert filled, f"{provider}.{table}: the truth fills no typed column"
