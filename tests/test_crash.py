@@ -177,7 +177,7 @@ def test_postgres_stopped_mid_sync_is_exit_3_in_one_line(tmp_path: Path) -> None
 
 
 async def test_only_runs_whose_holder_is_gone_are_abandoned(fresh_db_url: str) -> None:
-    alive, dying, watcher = (await asyncpg.connect(fresh_db_url) for _ in range(3))
+    alive, dying, watcher = [await asyncpg.connect(fresh_db_url) for _ in range(3)]
     try:
         live = await start_run(alive, "incremental", "a", [], lease=True)
         dead = await start_run(dying, "incremental", "b", [], lease=True)
