@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 BENCH_SCALE ?= full
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test demo lint bench mutants clean
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ lint: install
 # BENCH_SCALE=small: a < 2 min check; full (default): < 20 min on 2 cores. See bench/README.md.
 bench: install
 	$(PY) bench/run.py --scale $(BENCH_SCALE)
+
+# Plant each listed bug in a scratch copy and run the tests meant to catch it (~10 min on 2
+# cores); fails when a mutant survives. See tests/mutants/run.py.
+mutants: install
+	$(PY) tests/mutants/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -23,7 +23,7 @@ from connectors.registry import connector
 from connectors.streams import StreamSpec
 from pipelines.load import loader
 from pipelines.load.merge_sql import build
-from pipelines.load.records import split_page
+from pipelines.load.records import Page, split_page
 from pipelines.store import db
 from pipelines.store.settings import SourceBase
 from pipelines.sync.plan import day_start
@@ -145,7 +145,7 @@ def parse_validate(sample: list[Sampled]) -> tuple[int, float]:
     records = 0
     started = time.perf_counter()
     for _, spec, body in sample:
-        rows, rejects = split_page(spec, orjson.loads(body)[spec.envelope])
+        rows, rejects, _ = split_page(spec, orjson.loads(body)[spec.envelope])
         records += len(rows) + len(rejects)
     return records, time.perf_counter() - started
 
@@ -159,7 +159,7 @@ async def load_only(
     batches: dict[str, list[list[list[tuple[str, str]]]]] = {}
     specs: dict[str, tuple[StreamSpec, str]] = {}
     for provider, spec, body in sample:
-        rows, _ = split_page(spec, orjson.loads(body)[spec.envelope])
+        rows = split_page(spec, orjson.loads(body)[spec.envelope]).rows
         specs[spec.name + provider] = (spec, provider)
         windows = batches.setdefault(spec.name + provider, [[]])
         if len(windows[-1]) >= pages_per_window:
@@ -201,7 +201,7 @@ async def _load_worker(
 
         async def stream(pages: list[Any] = pages) -> Any:
             for rows in pages:
-                yield rows, []
+                yield Page(rows, [], datetime.now(UTC))
 
         result = loader.LoadResult()
         async with pool.acquire() as conn, conn.transaction():

@@ -45,7 +45,7 @@ def staged_rows(records: int) -> list[tuple[int, str, str]]:
         items = [emu.store.render_item(res, i, t, False) for i in page_items(emu.store, res, q, t)]
         if not items:
             break
-        good, _ = split_page(spec, orjson.loads(orjson.dumps(items)))
+        good = split_page(spec, orjson.loads(orjson.dumps(items))).rows
         rows += [(len(rows) + k, rid, raw) for k, (rid, raw) in enumerate(good)]
         page += 1
     return rows[:records]

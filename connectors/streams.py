@@ -98,6 +98,9 @@ class StreamSpec:
     window: Window | None = None  # None: the endpoint has no date filter; read it whole
     cursor_column: str | None = None  # typed column the window filters on
     status_column: str | None = None
+    # A "ts" column holding the provider's own time of the record's last change: versions are
+    # ordered by it first (then by fetch time), so an older read never replaces a newer one.
+    changed_column: str | None = None
     open_statuses: frozenset[str] = frozenset()  # non-final: windows holding these are re-read
     detail_path: str | None = None  # "payment/{id}": fetch one record by id
     detail_envelope: str | None = None

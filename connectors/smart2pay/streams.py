@@ -331,6 +331,7 @@ STREAMS: dict[str, StreamSpec] = {
             "payments", "Payments", PAYMENT, paginator=PageIndex(),
             window=CREATED, cursor_column="created",
             status_column="status_id", open_statuses=PAYMENT_OPEN,
+            changed_column="notification_date_time",
             hydrate=True, detail_path="v1/payments/{id}", detail_envelope="Payment",
             list_columns=PAYMENT_SUMMARY,
         ),

@@ -11,6 +11,7 @@ import typer
 
 from connectors.errors import ProviderError
 from pipelines.errors import PaysyncError
+from pipelines.store.db import lost_database
 from pipelines.store.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -28,9 +29,20 @@ def settings() -> Settings:
         raise fail(str(exc), exc.exit_code) from None
 
 
+def _quiet_lost_database(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A lost database surfaces in many internal futures at once; the command reports it
+    once, as one line (exit 3), instead of a traceback per future."""
+    exc = context.get("exception")
+    if exc is not None and lost_database(exc) is not None:
+        return
+    loop.default_exception_handler(context)
+
+
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
-        return asyncio.run(main())
+        with asyncio.Runner() as runner:
+            runner.get_loop().set_exception_handler(_quiet_lost_database)
+            return runner.run(main())
     except (PaysyncError, ProviderError) as exc:
         raise fail(str(exc), exc.exit_code) from None
     except KeyboardInterrupt:

@@ -40,6 +40,7 @@ def status(json_output: bool = typer.Option(False, "--json", help="Print JSON in
         "lag",
         "rows",
         "rejects",
+        "owed",
         "drift",
         "reconciliation",
     ):
@@ -51,6 +52,6 @@ def status(json_output: bool = typer.Option(False, "--json", help="Print JSON in
             f"{r['last_run_at']:%Y-%m-%d %H:%M} {r['last_run']}" if r["last_run_at"] else "never",
             f"{r['cursor']:%Y-%m-%d %H:%M}" if r["cursor"] else "-",
             str(timedelta(seconds=int(lag))) if isinstance(lag, float) else "-",
-            str(r["rows"]), str(r["rejects"]), str(r["drift"]), str(r["reconciliation"] or "-"),
+            str(r["rows"]), str(r["rejects"]), str(r["owed"]), str(r["drift"]), str(r["reconciliation"] or "-"),
         )  # fmt: skip
     Console().print(table)

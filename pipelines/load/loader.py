@@ -17,8 +17,12 @@ from connectors.streams import StreamSpec
 from pipelines.load.merge_sql import StreamSql, projection
 from pipelines.load.records import Page, Reject, ShapeDrift
 
-STAGE = """CREATE TEMP TABLE IF NOT EXISTS _stage (seq integer, id text, raw jsonb) ON COMMIT DROP;
+# fetched_at: when the page's request was sent (the version time of its records); writers
+# that only know "now" (reconcile) leave the default.
+STAGE = """CREATE TEMP TABLE IF NOT EXISTS _stage (seq integer, id text, raw jsonb,
+    fetched_at timestamptz NOT NULL DEFAULT clock_timestamp()) ON COMMIT DROP;
 TRUNCATE _stage"""
+STAGE_COLUMNS = ["seq", "id", "raw", "fetched_at"]
 
 
 @dataclass
@@ -68,16 +72,17 @@ async def stage_pages(
     rejects: list[Reject] = []
     seq = 0
     async for page in pages:
-        rows, page_rejects = page
+        rows, page_rejects, fetched_at = page.rows, page.rejects, page.fetched_at
         result.pages += 1
-        if getattr(page, "drift", None):
+        if page.drift:
             await save_shape_drift(conn, t, page.drift)
         result.last_page_items = len(rows) + len(page_rejects)
         result.records += result.last_page_items
         if rows:
             await conn.copy_records_to_table(
-                "_stage", records=[(seq + i, rid, raw) for i, (rid, raw) in enumerate(rows)]
-            )
+                "_stage", columns=STAGE_COLUMNS,
+                records=[(seq + i, rid, raw, fetched_at) for i, (rid, raw) in enumerate(rows)],
+            )  # fmt: skip
             seq += len(rows)
         rejects.extend(page_rejects)
     await save_rejects(conn, t, rejects, window)
@@ -161,10 +166,23 @@ async def count_open(conn: asyncpg.Connection, spec: StreamSpec) -> int:
     )
 
 
+async def owed_rejects(conn: asyncpg.Connection, t: Target, rejects: list[Reject]) -> int:
+    """Rejects the window still owes: all but records an operator gave up on."""
+    ids = [r.record_id for r in rejects if r.record_id is not None]
+    given_up = await conn.fetchval(
+        """SELECT count(DISTINCT record_id) FROM paysync.rejects WHERE source = $1
+           AND stream = $2 AND record_id = ANY($3::text[]) AND given_up_at IS NOT NULL""",
+        t.source, t.spec.name, ids,
+    ) if ids else 0  # fmt: skip
+    return len(rejects) - int(given_up)
+
+
 async def record_window(
-    conn: asyncpg.Connection, t: Target, start: datetime, end: datetime, result: LoadResult
-) -> None:
-    """The window is done; older ledger entries it covers are folded into it."""
+    conn: asyncpg.Connection, t: Target, start: datetime, end: datetime, result: LoadResult,
+    owed: int = 0,
+) -> None:  # fmt: skip
+    """The window is read; older ledger entries it covers are folded into it. ``owed``
+    rejected records keep it owed: every run reads it again until they load."""
     await conn.execute(
         """DELETE FROM paysync.sync_windows WHERE source = $1 AND stream = $2
            AND window_start >= $3 AND window_end <= $4""",
@@ -172,10 +190,11 @@ async def record_window(
     )  # fmt: skip
     await conn.execute(
         """INSERT INTO paysync.sync_windows
-           (source, stream, window_start, window_end, run_id, pages, records, open_records)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+           (source, stream, window_start, window_end, run_id, pages, records, open_records,
+            rejected)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         t.source, t.spec.name, start, end, t.run_id, result.pages, result.records,
-        result.open_records,
+        result.open_records, owed,
     )  # fmt: skip
 
 
@@ -187,26 +206,33 @@ async def enqueue(
     reason: str,
     event_at: Iterable[datetime | None] | None = None,
 ) -> None:
+    """Queue records to fetch by id. Only a 'feed' entry may be dropped unfetched (when the
+    record was read after its event); any other reason must fetch, so it wins a conflict and
+    clears the event time (a webhook for a record whose feed entry waits is applied)."""
     ids = list(ids)
     times = list(event_at) if event_at is not None else [None] * len(ids)
     if ids:
         # ORDER BY: rows are locked in one order, so concurrent windows naming the same
         # records cannot deadlock.
         await conn.execute(
-            """INSERT INTO paysync.refetch_queue (source, stream, record_id, reason, event_at)
+            """INSERT INTO paysync.refetch_queue AS q (source, stream, record_id, reason, event_at)
                SELECT $1, $2, i, $4, e FROM unnest($3::text[], $5::timestamptz[]) AS u(i, e) ORDER BY i
                ON CONFLICT (source, stream, record_id) DO UPDATE
-               SET event_at = GREATEST(paysync.refetch_queue.event_at, excluded.event_at)""",
+               SET reason = CASE WHEN q.reason = 'feed' THEN excluded.reason ELSE q.reason END,
+                   event_at = CASE WHEN q.reason = 'feed' AND excluded.reason = 'feed'
+                                   THEN GREATEST(q.event_at, excluded.event_at) END,
+                   tried_run_id = NULL""",
             source, stream, ids, reason, times,
         )  # fmt: skip
 
 
 async def drop_satisfied(conn: asyncpg.Connection, t: Target) -> None:
-    """Feed entries whose record we wrote at or after the event: nothing new to fetch."""
+    """Feed entries whose stored version was read (requested) at or after the event: nothing
+    new to fetch. A version of unknown read time (NULL) is fetched again."""
     await conn.execute(
         f"""DELETE FROM paysync.refetch_queue q USING {t.sql.table} r
             WHERE q.source = $1 AND q.stream = $2 AND q.reason = 'feed'
-              AND r.source = q.source AND r.id = q.record_id AND r._synced_at >= q.event_at""",
+              AND r.source = q.source AND r.id = q.record_id AND r._fetched_at >= q.event_at""",
         t.source, t.spec.name,
     )  # fmt: skip
 

@@ -4,6 +4,11 @@ Typed columns are projected from ``raw`` by the ``paysync.to_*`` functions; ``_h
 of that projection, so two spellings of the same record (a list item and a detail, say) are one
 version. Unchanged records are dropped before the upsert: no write, no lock; those stored with
 the very same ``raw`` are dropped before they are even projected and hashed.
+
+Newer wins, against every writer (windows, fetches by id, webhooks): a staged version replaces
+the stored one only when it is not older, ordered by the provider's change time where the
+stream has one (``changed_column``, NULL oldest) and then by ``_fetched_at``, when the read was
+requested. Counts and change rows come from what the upsert really wrote.
 """
 
 from __future__ import annotations
@@ -47,8 +52,20 @@ def _projected(cols: tuple[Column, ...]) -> str:
 
 def _latest_projected(cols: tuple[Column, ...]) -> str:
     """The staged records, last version of each id, with their typed columns."""
-    return f"""SELECT id, raw, {_projected(cols)} FROM (
-        SELECT DISTINCT ON (id) id, raw FROM _stage ORDER BY id, seq DESC) latest"""
+    return f"""SELECT id, raw, fetched_at, {_projected(cols)} FROM (
+        SELECT DISTINCT ON (id) id, raw, fetched_at FROM _stage ORDER BY id, seq DESC) latest"""
+
+
+def not_older(spec: StreamSpec, new: str, old: str) -> str:
+    """SQL: the version ``new`` (an alias) is not older than the stored row ``old``."""
+    fetched = f"{new}._fetched_at >= coalesce({old}._fetched_at, '-infinity')"
+    if spec.changed_column is None:
+        return fetched
+    c = spec.changed_column
+    return (
+        f"(coalesce({new}.{c}, '-infinity'), {new}._fetched_at)"
+        f" >= (coalesce({old}.{c}, '-infinity'), coalesce({old}._fetched_at, '-infinity'))"
+    )
 
 
 @dataclass(frozen=True)
@@ -69,39 +86,47 @@ def build(schema: str, spec: StreamSpec) -> StreamSql:
     list_hash = _hash(cols, spec.list_columns) if spec.hydrate else "NULL::text"
     merge = f"""
 WITH latest AS (
-    SELECT DISTINCT ON (id) id, raw FROM _stage ORDER BY id, seq DESC
+    SELECT DISTINCT ON (id) id, raw, fetched_at FROM _stage ORDER BY id, seq DESC
 ), candidates AS (
     -- A record stored with the very same raw is unchanged: it is neither projected nor hashed
     -- (most of an incremental's or a re-scan's records). One index probe also tells new ones.
     -- A forgotten hash ('' : reconcile's repair, or a migration that retypes columns) means
     -- "rewrite from raw", so those rows take the full hash test.
-    SELECT l.id, l.raw, t.id IS NULL AS new_row FROM latest l
+    SELECT l.id, l.raw, l.fetched_at, t.id IS NULL AS new_row FROM latest l
     LEFT JOIN {table} t ON t.source = $1 AND t.id = l.id
     WHERE t.id IS NULL OR t._deleted_at IS NOT NULL OR coalesce(t._hash, '') = ''
        OR t.raw <> l.raw
 ), typed AS (
-    SELECT id, raw, new_row, {_projected(cols)} FROM candidates
+    SELECT id, raw, fetched_at, new_row, {_projected(cols)} FROM candidates
 ), projected AS (
-    SELECT typed.*, {_hash(cols)} AS h, {list_hash} AS lh FROM typed
+    SELECT typed.*, typed.fetched_at AS _fetched_at, {_hash(cols)} AS h, {list_hash} AS lh
+    FROM typed
 ), existing AS (
     -- Lock only the rows about to change, in id order. A concurrent window that already
     -- wrote the same version makes the hash test fail on re-check: no second change row.
+    -- A stored version newer than the staged one is kept (a webhook during a window's read).
     SELECT p.*, false AS is_new, t._deleted_at IS NOT NULL AS was_deleted,
            {json_object(cols, "t.")} AS before
     FROM projected p JOIN {table} t ON t.source = $1 AND t.id = p.id
     WHERE NOT p.new_row AND (t._hash <> p.h OR t._deleted_at IS NOT NULL)
+      AND {not_older(spec, "p", "t")}
     ORDER BY t.id FOR UPDATE OF t
 ), diff AS (
     SELECT * FROM existing
     UNION ALL
     SELECT p.*, true, false, NULL::jsonb FROM projected p WHERE p.new_row
 ), upsert AS (
-    INSERT INTO {table} AS t (source, id, {names}, raw, _hash, _list_hash)
-    SELECT $1, id, {names}, raw, h, lh FROM diff ORDER BY id  -- one lock order: no deadlock
+    -- The WHERE re-checks against a row a concurrent writer inserted meanwhile: the same
+    -- version is not written (nor counted) twice, an older one not at all.
+    INSERT INTO {table} AS t (source, id, {names}, raw, _hash, _list_hash, _fetched_at)
+    SELECT $1, id, {names}, raw, h, lh, _fetched_at FROM diff ORDER BY id  -- one lock order
     ON CONFLICT (source, id) DO UPDATE SET {updates}, raw = excluded.raw,
         _hash = excluded._hash, _list_hash = excluded._list_hash,
+        _fetched_at = excluded._fetched_at,
         _changed_at = now(), _synced_at = now(), _deleted_at = NULL
-    RETURNING t.id
+    WHERE (t._hash <> excluded._hash OR t._deleted_at IS NOT NULL)
+      AND {not_older(spec, "excluded", "t")}
+    RETURNING t.id, (t.xmax = 0) AS is_insert
 ), changes AS (
     INSERT INTO paysync.record_changes
         (source, stream, record_id, run_id, change_kind, changed_fields, before, after)
@@ -109,14 +134,14 @@ WITH latest AS (
            keys, paysync.pick(before, keys), paysync.pick(after, keys)
     FROM (SELECT x.*, paysync.changed_keys(x.before, x.after) AS keys
           FROM (SELECT d.id, d.was_deleted, d.before, {json_object(cols, "d.")} AS after
-                FROM diff d WHERE NOT d.is_new) x) c
+                FROM diff d JOIN upsert u ON u.id = d.id
+                WHERE NOT d.is_new AND NOT u.is_insert) x) c
 )
-SELECT count(*) FILTER (WHERE is_new) AS inserted,
-       count(*) FILTER (WHERE NOT is_new) AS changed,
-       coalesce(array_agg(id) FILTER (WHERE is_new), '{{}}') AS new_ids,
-       coalesce(array_agg(id) FILTER (WHERE NOT is_new), '{{}}') AS changed_ids,
-       (SELECT count(*) FROM upsert) AS written
-FROM diff"""
+SELECT count(*) FILTER (WHERE is_insert) AS inserted,
+       count(*) FILTER (WHERE NOT is_insert) AS changed,
+       coalesce(array_agg(id) FILTER (WHERE is_insert), '{{}}') AS new_ids,
+       coalesce(array_agg(id) FILTER (WHERE NOT is_insert), '{{}}') AS changed_ids
+FROM upsert"""
     changed_summaries = f"""
 SELECT p.id FROM (SELECT typed.id, {list_hash} AS lh FROM ({_latest_projected(cols)}) typed) p
 LEFT JOIN {table} t ON t.source = $1 AND t.id = p.id

@@ -10,8 +10,9 @@ column NULL, the value kept in ``raw``) and is reported once as schema drift (is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -34,18 +35,26 @@ class ShapeDrift:
     example: str  # JSON text of the value
 
 
-class Page(tuple[list[tuple[str, str]], list[Reject]]):
-    """``(rows, rejects)`` as before, plus ``drift``: fields of another shape in loaded rows."""
+class Split(NamedTuple):
+    """A validated list of items: rows to stage, rejects to keep, fields of another shape."""
 
+    rows: list[tuple[str, str]]
+    rejects: list[Reject]
     drift: list[ShapeDrift]
 
+
+class Page(NamedTuple):
+    """A validated page and when its request was sent: the version time of its records (a
+    read requested later is newer; see merge_sql)."""
+
+    rows: list[tuple[str, str]]
+    rejects: list[Reject]
+    fetched_at: datetime
+    drift: list[ShapeDrift] = []
+
     @classmethod
-    def of(
-        cls, rows: list[tuple[str, str]], rejects: list[Reject], drift: list[ShapeDrift]
-    ) -> Page:
-        page = cls((rows, rejects))
-        page.drift = drift
-        return page
+    def of(cls, split: Split, fetched_at: datetime) -> Page:
+        return cls(split.rows, split.rejects, fetched_at, split.drift)
 
 
 @cache
@@ -53,7 +62,7 @@ def _page_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
-def split_page(spec: StreamSpec, items: Any) -> Page:
+def split_page(spec: StreamSpec, items: Any) -> Split:
     if not isinstance(items, list):
         raise ValueError(f"expected a list under {spec.envelope!r}, got {type(items).__name__}")
     try:
@@ -78,7 +87,7 @@ def split_page(spec: StreamSpec, items: Any) -> Page:
             rejects.append(Reject(_text_or_none(record_id), raw, error))
         else:
             rows.append((str(record_id), raw))
-    return Page.of(rows, rejects, list(drift.values()))
+    return Split(rows, rejects, list(drift.values()))
 
 
 def _record_error(spec: StreamSpec, item: Any) -> tuple[str | None, list[str]]:

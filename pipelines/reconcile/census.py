@@ -19,7 +19,7 @@ parameter) leaves records the census still finds: they are reported as ``missing
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,14 +52,16 @@ async def census_pages(
     where = f"source {source!r}, stream {spec.name} (reconciliation census)"
     first = paginator.first(CENSUS_PAGE)
     if paginator.asked(first) is None:  # the endpoint does not page: one request holds all
+        sent = datetime.now(UTC)
         body = await http.get_json(spec.path, {**spec.extra_params, **first, **window})
-        yield split_page(spec, _items(body, spec, where))
+        yield Page.of(split_page(spec, _items(body, spec, where)), sent)
         return
     size, position, previous_head = CENSUS_PAGE, 0, None
     for _ in range(MAX_CENSUS_PAGES):
         at = paginator.at(position, size)
         if at is None:
             raise ContractChangedError(f"{where}: cannot express position {position}")
+        sent = datetime.now(UTC)
         body = await http.get_json(spec.path, {**spec.extra_params, **at, **window})
         items = _items(body, spec, where)
         asked = paginator.asked(at) or size
@@ -74,7 +76,7 @@ async def census_pages(
         position += len(items)
         if len(items) < asked:
             size = len(items)  # the server serves fewer a page: follow it, do not stop
-        yield split_page(spec, items)
+        yield Page.of(split_page(spec, items), sent)
     raise ContractChangedError(f"{where}: more than {MAX_CENSUS_PAGES} pages")
 
 

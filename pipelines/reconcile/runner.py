@@ -25,7 +25,7 @@ from connectors.registry import connector
 from connectors.streams import StreamSpec
 from pipelines.errors import ConfigError
 from pipelines.load import loader
-from pipelines.load.records import Reject, split_page
+from pipelines.load.records import Page, Reject, split_page
 from pipelines.reconcile.census import census_pages
 from pipelines.reconcile.report import (
     CheckResult,
@@ -177,22 +177,19 @@ class _SourceRecon:
         r = self.report
         return (self.source.name, r.range_from, r.range_to, list(parents), list(keep))
 
-    def _pages(
-        self, spec: StreamSpec, scope: str
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+    def _pages(self, spec: StreamSpec, scope: str) -> AsyncIterator[Page]:
         if scope == "children":
             return self._children(spec, self.parents[spec.parent or ""])
         start, end = (self.report.range_from, self.report.range_to) if spec.window else (None, None)
         zone = self.source.timezone
         return census_pages(self.sync.http, self.source.name, spec, start, end, zone)
 
-    async def _children(
-        self, spec: StreamSpec, parent_ids: list[str]
-    ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+    async def _children(self, spec: StreamSpec, parent_ids: list[str]) -> AsyncIterator[Page]:
         for i in range(0, len(parent_ids), 100):
             batch = parent_ids[i : i + 100]
+            at = datetime.now(UTC)
             found = await asyncio.gather(*(fetch_by_id(self.sync.http, spec, p) for p in batch))
-            yield split_page(spec, [item for items in found for item in items])
+            yield Page.of(split_page(spec, [item for items in found for item in items]), at)
 
     async def _compare(
         self, conn: asyncpg.Connection, spec: StreamSpec, sql: CompareSql, result: StreamResult,
@@ -230,7 +227,7 @@ class _SourceRecon:
         if ids:
             if spec.hydrate:  # the list item is partial: merge the detail, as the engine does
                 fetched = await asyncio.gather(*(fetch_by_id(self.sync.http, spec, i) for i in ids))
-                rows, _ = split_page(spec, [item for items in fetched for item in items])
+                rows = split_page(spec, [item for items in fetched for item in items]).rows
                 await conn.execute("TRUNCATE _stage")
                 await copy_staged(conn, rows, 0)
             else:

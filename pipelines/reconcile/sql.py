@@ -19,7 +19,7 @@ import orjson
 from connectors.streams import Column, StreamSpec
 from pipelines.load.loader import STAGE
 from pipelines.load.merge_sql import json_object, projection
-from pipelines.load.records import Reject
+from pipelines.load.records import Page, Reject
 
 if TYPE_CHECKING:
     from pipelines.reconcile.report import Diff, ReconcileReport
@@ -233,15 +233,13 @@ ORDER BY p.id"""),
 }  # fmt: skip
 
 
-async def stage(
-    conn: asyncpg.Connection, pages: AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]
-) -> list[Reject]:
+async def stage(conn: asyncpg.Connection, pages: AsyncIterator[Page]) -> list[Reject]:
     """The provider's records into ``_stage`` (dropped at commit); rejects are returned, not
     stored: a reconciliation reports, the sync keeps rejects."""
     await conn.execute(STAGE)
     rejects: list[Reject] = []
     seq = 0
-    async for rows, page_rejects in pages:
+    async for rows, page_rejects, *_ in pages:  # staged now: a repair is the newest read
         seq = await copy_staged(conn, rows, seq)
         rejects.extend(page_rejects)
     return rejects
@@ -250,7 +248,7 @@ async def stage(
 async def copy_staged(conn: asyncpg.Connection, rows: list[tuple[str, str]], seq: int) -> int:
     if rows:
         records = [(seq + i, rid, raw) for i, (rid, raw) in enumerate(rows)]
-        await conn.copy_records_to_table("_stage", records=records)
+        await conn.copy_records_to_table("_stage", records=records, columns=["seq", "id", "raw"])
     return seq + len(rows)
 
 

@@ -8,6 +8,7 @@ it running between commands, so the next command and ``psql`` reuse it (``paysyn
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import pwd
 import socket
@@ -106,6 +107,9 @@ async def connect(url: str) -> asyncpg.Connection:
 
 
 async def create_pool(url: str, size: int = 8) -> asyncpg.Pool:
+    # While the server is down the pool retries its connection floor and logs a traceback
+    # per attempt; the command reports the lost database once, as one line (exit 3).
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
     try:
         # UTC sessions: hashes of typed rows must not depend on the server's TimeZone.
         pool = await asyncpg.create_pool(
@@ -142,3 +146,28 @@ def _explain(exc: BaseException, url: str) -> BaseException:
     if isinstance(exc, ValueError):
         return ConfigError(f"malformed database URL {where}; fix DATABASE_URL or [database] url")
     return exc
+
+
+# The database went away under a running command (stopped, restarted, killed, network cut):
+# class 08 and 57 server errors, a closed connection, a refused or reset reconnect.
+_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+)
+
+
+def lost_database(exc: BaseException) -> BaseException | None:
+    """The database-lost error inside ``exc`` (itself, its cause or an exception group's
+    member), or None when ``exc`` is something else."""
+    if isinstance(exc, _LOST):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if (found := lost_database(inner)) is not None:
+                return found
+    for linked in (exc.__cause__, exc.__context__):
+        if linked is not None and linked is not exc and isinstance(linked, _LOST):
+            return linked
+    return None

@@ -20,6 +20,7 @@ import asyncio
 import math
 from collections import deque
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.http import HttpClient
@@ -47,7 +48,10 @@ class Ahead:
 
     def __init__(self, http: HttpClient, path: str, paginator: Paginator, lanes: Lanes) -> None:
         self.http, self.path, self.paginator, self.lanes = http, path, paginator, lanes
-        self.queue: deque[tuple[Params, asyncio.Future[dict[str, Any]]]] = deque()
+        # (params, when the request was made, the response): the time is the version time of
+        # the page's records, taken before the request may be sent (never later than it).
+        self.queue: deque[tuple[Params, datetime, asyncio.Future[dict[str, Any]]]] = deque()
+        self.requested_at = datetime.now(UTC)  # of the page ``get`` returned last
         self.read = 0
         self.last: dict[str, Any] = {}  # the latest page's body: a total it names bounds guesses
         self.closed = False
@@ -74,10 +78,11 @@ class Ahead:
     async def get(self, params: Params) -> dict[str, Any]:
         self.read += 1
         if self.queue and self.queue[0][0] == params:
-            _, pending = self.queue.popleft()
+            _, self.requested_at, pending = self.queue.popleft()
             self.last = await pending
         else:
             self._drop()
+            self.requested_at = datetime.now(UTC)
             self.last = await self.http.get_json(self.path, wire(params))
         return self.last
 
@@ -90,11 +95,11 @@ class Ahead:
 
     def _request(self, params: Params) -> None:
         request = self.http.get_json(self.path, wire(params))
-        self.queue.append((params, asyncio.ensure_future(request)))
+        self.queue.append((params, datetime.now(UTC), asyncio.ensure_future(request)))
 
     def _drop(self) -> None:
         while self.queue:
-            _, pending = self.queue.popleft()
+            _, _, pending = self.queue.popleft()
             pending.cancel()
             if pending.done() and not pending.cancelled():
                 pending.exception()  # retrieved: no "never retrieved" warning

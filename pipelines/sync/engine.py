@@ -15,9 +15,11 @@ import asyncpg
 from connectors.errors import ContractChangedError, ProviderError, ProviderRequestError
 from connectors.http import HttpClient, RetryPolicy
 from connectors.streams import Connector, StreamSpec
+from pipelines.errors import UnreachableError
 from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build, projection
 from pipelines.load.records import Page, Reject
+from pipelines.store.db import lost_database
 from pipelines.store.settings import SourceBase, SyncSettings
 from pipelines.sync.ahead import Lanes
 from pipelines.sync.pager import Pager, PageSizes
@@ -26,10 +28,10 @@ from pipelines.sync.refetch import Fetcher, drain
 from pipelines.sync.runs import (
     Progress,
     RunCounts,
+    RunLease,
     RunReport,
     StreamReport,
     finish_run,
-    start_run,
     stream_success,
 )
 
@@ -65,13 +67,33 @@ class SourceSync:
         )  # fmt: skip
 
     async def run(self) -> RunReport:
-        async with self.pool.acquire() as conn:
-            run_id = await start_run(
-                conn, self.request.kind, self.source.name, [s.name for s in self.specs],
-                self.request.range_from, self.request.range_to, self.request.flow_run_id,
+        lease = RunLease(self.pool)  # the run's lock: if this process dies, it is abandoned
+        try:
+            run_id = await lease.start(
+                self.request.kind, self.source.name, [s.name for s in self.specs],
+                range_from=self.request.range_from, range_to=self.request.range_to,
+                flow_run_id=self.request.flow_run_id,
             )  # fmt: skip
-            self.page_sizes = await PageSizes.load(conn, self.source.name)
-        report = RunReport(self.source.name, run_id)
+            report = RunReport(self.source.name, run_id)
+            async with self.pool.acquire() as conn:
+                self.page_sizes = await PageSizes.load(conn, self.source.name)
+            await self._run(report)
+        except Exception as exc:
+            lost = lost_database(exc)
+            if lost is None:
+                raise
+            # One line, exit 3 (README): committed windows are kept, the run row is marked
+            # abandoned by the next run since its lock went with the connection.
+            raise UnreachableError(
+                f"source {self.source.name!r}: lost the database during the sync "
+                f"({type(lost).__name__}: {str(lost).splitlines()[0] if str(lost) else ''}); "
+                "windows committed before are kept: rerun the sync once PostgreSQL is back"
+            ) from None
+        finally:
+            await lease.release()
+        return report
+
+    async def _run(self, report: RunReport) -> None:
         try:
             async with self.client() as client:
                 self.http = client
@@ -88,18 +110,18 @@ class SourceSync:
         finally:
             report.counts.requests = self.http.stats.requests if hasattr(self, "http") else 0
             report.counts.retries = self.http.stats.retries if hasattr(self, "http") else 0
-            async with self.pool.acquire() as conn:
-                await self.page_sizes.save(conn)  # what the pages taught, kept for the next run
-                errors = {s.name: s.error for s in report.streams.values() if s.error}
-                await finish_run(
-                    conn,
-                    run_id,
-                    _final(report.outcome),
-                    report.counts,
-                    report.error,
-                    {"stream_errors": errors},
-                )
-        return report
+            errors = {s.name: s.error for s in report.streams.values() if s.error}
+            try:
+                async with self.pool.acquire() as conn:
+                    await self.page_sizes.save(conn)  # what the pages taught, for the next run
+                    await finish_run(
+                        conn, report.run_id, _final(report.outcome), report.counts,
+                        report.error, {"stream_errors": errors},
+                    )  # fmt: skip
+            except Exception as exc:
+                if lost_database(exc) is None:
+                    raise
+                # The database is gone: the run stays 'running' until marked abandoned.
 
     async def _windows(self, report: RunReport) -> None:
         plans = await self._plans()
@@ -197,7 +219,8 @@ class SourceSync:
         result.deleted = await loader.mark_deleted(conn, t, rejects, start, end)
         result.open_records = await loader.count_open(conn, t.spec)
         if start is not None and end is not None:
-            await loader.record_window(conn, t, start, end, result)
+            owed = await loader.owed_rejects(conn, t, rejects)
+            await loader.record_window(conn, t, start, end, result, owed)
 
     async def _enqueue_all_children(self, conn: asyncpg.Connection, t: loader.Target) -> None:
         """A full re-read also re-reads children, which change without their parent."""

@@ -151,7 +151,7 @@ class Pager:
                 received += len(items)
                 params = self._next(paginator, params, items, body, received, asked, totals)
                 ahead.prefetch(params)
-                yield split_page(self.spec, items)
+                yield Page.of(split_page(self.spec, items), ahead.requested_at)
             else:
                 raise ContractChangedError(
                     f"{self._where()}: more than {MAX_PAGES_PER_WINDOW} pages; narrow the window"

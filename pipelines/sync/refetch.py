@@ -1,11 +1,17 @@
 """Drain ``paysync.refetch_queue``: fetch each queued record by id (or a parent's children),
-merge it, and dequeue it, in one transaction per batch (docs/architecture.md, mutable records)."""
+merge it, and dequeue it, in one transaction per batch (docs/architecture.md, mutable records).
+
+A record whose fetched version is rejected stays queued, marked with the run that tried it and
+why: this run moves on, the next run tries again, and ``paysync status`` shows it as owed
+(``paysync.give_up_rejects`` stops owing it)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,7 +21,7 @@ from connectors.http import HttpClient
 from connectors.streams import Connector, StreamSpec
 from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql
-from pipelines.load.records import split_page
+from pipelines.load.records import Page, Reject, split_page
 from pipelines.sync.runs import RunReport
 
 BATCH = 200
@@ -42,8 +48,9 @@ async def drain(sync: Fetcher, report: RunReport) -> None:
         async with sync.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """SELECT stream, record_id FROM paysync.refetch_queue WHERE source = $1
+                   AND tried_run_id IS DISTINCT FROM $3
                    ORDER BY queued_at, stream, record_id LIMIT $2 FOR UPDATE SKIP LOCKED""",
-                sync.source, BATCH,
+                sync.source, BATCH, report.run_id,
             )  # fmt: skip
             if not rows:
                 return
@@ -52,24 +59,39 @@ async def drain(sync: Fetcher, report: RunReport) -> None:
                 groups[row["stream"]].append(row["record_id"])
             for stream, ids in groups.items():
                 found = sync.connector.streams.get(stream)
-                if found is not None:
-                    await _refetch(sync, conn, found, ids, report)
+                failed = await _refetch(sync, conn, found, ids, report) if found else {}
                 await conn.execute(
                     "DELETE FROM paysync.refetch_queue WHERE source = $1 AND stream = $2 AND record_id = ANY($3::text[])",
-                    sync.source, stream, ids,
+                    sync.source, stream, [i for i in ids if i not in failed],
+                )  # fmt: skip
+                await conn.execute(
+                    """UPDATE paysync.refetch_queue SET tried_run_id = $3, last_error = u.error
+                       FROM unnest($4::text[], $5::text[]) AS u(id, error)
+                       WHERE source = $1 AND stream = $2 AND record_id = u.id""",
+                    sync.source, stream, report.run_id, list(failed), list(failed.values()),
                 )  # fmt: skip
 
 
 async def _refetch(
     sync: Fetcher, conn: asyncpg.Connection, spec: StreamSpec, ids: list[str], report: RunReport
-) -> None:
+) -> dict[str, str]:
+    """Fetch and merge; the ids whose fetched records were rejected, with the first error."""
+    requested_at = datetime.now(UTC)
     fetched = await asyncio.gather(*(fetch_by_id(sync.http, spec, record_id) for record_id in ids))
-    items = [item for batch in fetched for item in batch]
+    rows: list[tuple[str, str]] = []
+    rejects: list[Reject] = []
+    failed: dict[str, str] = {}
+    for record_id, batch in zip(ids, fetched, strict=True):
+        good, bad, _ = split_page(spec, batch)  # per queued id: a reject keeps its entry queued
+        rows.extend(good)
+        rejects.extend(bad)
+        if bad:
+            failed[record_id] = bad[0].error
     target = loader.Target(sync.source, spec, sync.sql[spec.name], report.run_id)
     result = loader.LoadResult()
 
-    async def one_page() -> Any:
-        yield split_page(spec, items)
+    async def one_page() -> AsyncIterator[Page]:
+        yield Page(rows, rejects, requested_at)
 
     await loader.stage_pages(conn, target, one_page(), result)
     await loader.merge_stage(conn, target, result)
@@ -82,6 +104,7 @@ async def _refetch(
     report.counts.records_inserted += result.inserted
     report.counts.records_changed += result.changed
     report.counts.records_rejected += result.rejected
+    return failed
 
 
 async def fetch_by_id(http: HttpClient, spec: StreamSpec, record_id: str) -> list[Any]:

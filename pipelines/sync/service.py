@@ -61,7 +61,7 @@ async def sync(
     plans = [(s, check_streams(s, streams)) for s in sources]
     for s, _ in plans:
         s.require_secret()
-    size = sum(s.concurrency for s in sources) + 2
+    size = sum(s.concurrency for s in sources) + 2 + len(sources)  # + each run's lease
     pool = await open_pool(settings, size)
     try:
         runs = [

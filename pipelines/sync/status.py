@@ -1,4 +1,5 @@
-"""Per source and stream: cursor, last run, lag, rows, rejects, drift, last reconciliation."""
+"""Per source and stream: cursor, last run, lag, rows, rejects, owed records, drift, last
+reconciliation. Runs whose process died are marked abandoned first."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncpg
 
 from connectors.registry import connector
 from pipelines.store.settings import Settings
+from pipelines.sync.runs import mark_abandoned
 
 STREAM_STATUS = """
 SELECT st.cursor, st.last_success_at,
@@ -16,6 +18,10 @@ SELECT st.cursor, st.last_success_at,
        (SELECT count(*) FROM paysync.rejects WHERE source = $1 AND stream = $2) AS rejects,
        (SELECT count(*) FROM paysync.schema_drift WHERE source = $1 AND stream = $2) AS drift,
        (SELECT count(*) FROM paysync.refetch_queue WHERE source = $1 AND stream = $2) AS queued,
+       (SELECT coalesce(sum(rejected), 0) FROM paysync.sync_windows
+        WHERE source = $1 AND stream = $2)
+       + (SELECT count(*) FROM paysync.refetch_queue
+          WHERE source = $1 AND stream = $2 AND last_error IS NOT NULL) AS owed,
        r.started_at AS last_run_at, r.outcome AS last_run_outcome
 FROM (SELECT 1) one
 LEFT JOIN paysync.stream_state st ON st.source = $1 AND st.stream = $2
@@ -31,6 +37,7 @@ FROM paysync.reconciliation_runs WHERE $1 = ANY(sources) ORDER BY recon_id DESC 
 
 async def stream_status(conn: asyncpg.Connection, settings: Settings) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
+    await mark_abandoned(conn)
     rows = []
     for source in settings.sources:
         provider = connector(source.provider)
@@ -46,7 +53,7 @@ async def stream_status(conn: asyncpg.Connection, settings: Settings) -> list[di
                 "last_success_at": found["last_success_at"], "cursor": cursor,
                 "lag_s": (now - cursor).total_seconds() if cursor else None,
                 "rows": found["rows"], "rejects": found["rejects"], "drift": found["drift"],
-                "queued": found["queued"],
+                "queued": found["queued"], "owed": found["owed"],
                 "reconciliation": recon["outcome"] if recon else None,
             })  # fmt: skip
     return rows

@@ -2,7 +2,8 @@
 
 A stream's history is the interval ``[start_date, now - lag)``. What a run reads is that
 interval minus the windows the ledger says are done, plus what must be re-read anyway: the
-lookback, and done windows that still held records in a non-final status.
+lookback, done windows that still held records in a non-final status, and done windows whose
+read rejected records (owed until the records load or are given up).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class DoneWindow:
     start: datetime
     end: datetime
     open_records: int
+    rejected: int = 0  # records its last read rejected: the window is owed until they load
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -56,7 +58,7 @@ def to_read(
     with their exact bounds, so their ledger rows are replaced rather than shadowed).
 
     ``reread_from``: everything from there on is read again (the lookback), ``None`` for none.
-    Done windows still holding open records are read again whole.
+    Done windows still holding open records, or owing rejected records, are read again whole.
     """
     done = list(done)
     covered = [(w.start, w.end) for w in done]
@@ -67,7 +69,7 @@ def to_read(
     reopen = [
         (w.start, w.end)
         for w in done
-        if w.open_records > 0
+        if (w.open_records > 0 or w.rejected > 0)
         and not any(s <= w.start and w.end <= e for s, e in in_gaps)  # the lookback has it
     ]
     return gaps, sorted(reopen)

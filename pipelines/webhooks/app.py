@@ -23,7 +23,7 @@ from connectors.http import HttpClient, RetryPolicy
 from connectors.registry import connector
 from pipelines.store.settings import Settings
 from pipelines.sync.refetch import Fetcher, drain
-from pipelines.sync.runs import RunReport, finish_run, start_run
+from pipelines.sync.runs import RunLease, RunReport, finish_run
 from pipelines.sync.service import open_pool
 from pipelines.webhooks.receiver import Batcher, Hook, RejectedBody, make_hook, parse, store_reject
 
@@ -93,14 +93,15 @@ def make_app(
 async def open_hooks(settings: Settings, pool: asyncpg.Pool) -> dict[tuple[str, str], Hook]:
     """One hook (and one ``sync_runs`` row of kind 'webhook') per source that takes webhooks."""
     hooks: dict[tuple[str, str], Hook] = {}
+    lease = RunLease(pool)  # the runs' locks: a killed receiver's runs become 'abandoned'
     for source in settings.sources:
         conn_ = connector(source.provider)
         if conn_.webhook is None:
             continue
         source.require_secret()  # Basic auth (Smart2Pay) and fetch by id need it
-        async with pool.acquire() as conn:
-            run_id = await start_run(conn, "webhook", source.name, list(conn_.streams))
+        run_id = await lease.start("webhook", source.name, list(conn_.streams))
         hooks[(source.provider, source.name)] = make_hook(source, conn_, run_id)
+        hooks[(source.provider, source.name)].lease = lease
         if source.provider == "smarterpay" and source.webhook_secret is None:
             log.warning(
                 "source %s: no webhook secret (set webhook_secret_env and export it); "
@@ -109,10 +110,14 @@ async def open_hooks(settings: Settings, pool: asyncpg.Pool) -> dict[tuple[str, 
     return hooks
 
 
-async def close_hooks(pool: asyncpg.Pool, hooks: dict[tuple[str, str], Hook]) -> None:
+async def close_hooks(
+    pool: asyncpg.Pool, hooks: dict[tuple[str, str], Hook], outcome: str = "succeeded"
+) -> None:
     async with pool.acquire() as conn:
         for hook in hooks.values():
-            await finish_run(conn, hook.run_id, "succeeded", hook.counts)
+            await finish_run(conn, hook.run_id, outcome, hook.counts)
+    for lease in {id(h.lease): h.lease for h in hooks.values() if h.lease}.values():
+        await lease.release()
 
 
 async def refetch_worker(pool: asyncpg.Pool, hook: Hook, settings: Settings) -> None:
@@ -183,12 +188,14 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    outcome = "failed"  # a receiver that could not bind (or crashed) did not succeed
     try:
         await web.TCPSite(runner, host, port).start()
         log.info("webhook receiver listening on http://%s:%s (%d sources)", host, port, len(hooks))
         await stop.wait()
+        outcome = "succeeded"
     finally:
         await runner.cleanup()
         await fetchers.close()
-        await close_hooks(pool, hooks)
+        await close_hooks(pool, hooks, outcome)
         await pool.close()

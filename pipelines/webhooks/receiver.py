@@ -15,6 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -23,9 +24,9 @@ import orjson
 from connectors.streams import Connector, Notification, StreamSpec, WebhookParser, WebhookRecord
 from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build
-from pipelines.load.records import split_page
+from pipelines.load.records import Page, split_page
 from pipelines.store.settings import SourceBase
-from pipelines.sync.runs import RunCounts
+from pipelines.sync.runs import RunCounts, RunLease
 
 log = logging.getLogger("paysync.webhooks")
 REJECT_STREAM = "webhook"  # paysync.rejects.stream for bodies that are not notifications
@@ -42,6 +43,7 @@ class Hook:
     run_id: int
     counts: RunCounts = field(default_factory=RunCounts)
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # refetch work was queued
+    lease: RunLease | None = None  # holds the run's lock while the receiver lives
 
 
 def make_hook(source: SourceBase, connector: Connector, run_id: int) -> Hook:
@@ -64,7 +66,7 @@ def parse(hook: Hook, raw: bytes) -> Notification:
     for record in note.records:
         spec = hook.connector.streams.get(record.stream)
         if spec is not None and record.record is not None:
-            _, rejects = split_page(spec, [record.record])
+            rejects = split_page(spec, [record.record]).rejects
             if rejects:
                 raise RejectedBody(f"{record.stream} {record.record_id}: {rejects[0].error}")
     return note
@@ -250,8 +252,10 @@ async def _merge(
     target = loader.Target(hook.source.name, spec, hook.sql[spec.name], hook.run_id)
     result = loader.LoadResult()
 
-    async def one_page() -> AsyncIterator[Any]:
-        yield split_page(spec, items)
+    async def one_page() -> AsyncIterator[Page]:
+        # A full record in a notification is a read as of its receipt (fetch time ordering;
+        # Smart2Pay payments order by their NotificationDateTime first).
+        yield Page.of(split_page(spec, items), datetime.now(UTC))
 
     await loader.stage_pages(conn, target, one_page(), result)
     await loader.merge_stage(conn, target, result)

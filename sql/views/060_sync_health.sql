@@ -35,7 +35,12 @@ WITH counted AS (
 )
 SELECT coalesce(c.provider, pv.provider) AS provider, p.source, p.stream,
        coalesce(st.last_success_at, ok.finished_at) AS last_success_at, st.cursor, now() - st.cursor AS lag,
-       run.run_id AS last_run_id, run.started_at AS last_run_at, run.outcome AS last_run_outcome,
+       run.run_id AS last_run_id, run.started_at AS last_run_at,
+       -- A run whose process died shows 'abandoned' even before anything marked it so.
+       CASE WHEN run.outcome = 'running' AND run.leased AND NOT EXISTS (
+                SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+                  AND l.classid = 17017 AND l.objid = run.run_id::oid AND l.objsubid = 2)
+            THEN 'abandoned' ELSE run.outcome END AS last_run_outcome,
        coalesce(c.live_rows, 0) AS rows, coalesce(c.deleted_rows, 0) AS deleted_rows,
        coalesce(rj.rejects, 0) AS rejects, rj.last_reject_at,
        (SELECT count(*) FROM paysync.schema_drift d
@@ -47,7 +52,12 @@ SELECT coalesce(c.provider, pv.provider) AS provider, p.source, p.stream,
        CASE WHEN rc.recon_id IS NOT NULL THEN
            (SELECT count(*) FROM paysync.reconciliation_diffs d
             WHERE d.recon_id = rc.recon_id AND d.source = p.source AND d.stream = p.stream)
-       END AS last_reconciliation_differences
+       END AS last_reconciliation_differences,
+       (SELECT coalesce(sum(w.rejected), 0) FROM paysync.sync_windows w
+        WHERE w.source = p.source AND w.stream = p.stream)
+       + (SELECT count(*) FROM paysync.refetch_queue q
+          WHERE q.source = p.source AND q.stream = p.stream AND q.last_error IS NOT NULL)
+         AS owed_records
 FROM pairs p
 LEFT JOIN counted c ON c.source = p.source AND c.stream = p.stream
 LEFT JOIN providers pv ON pv.source = p.source
@@ -55,7 +65,7 @@ LEFT JOIN paysync.stream_state st ON st.source = p.source AND st.stream = p.stre
 LEFT JOIN rejects rj ON rj.source = p.source AND rj.stream = p.stream
 LEFT JOIN recon rc ON rc.source = p.source
 LEFT JOIN LATERAL (
-    SELECT r.run_id, r.started_at, r.outcome FROM paysync.sync_runs r
+    SELECT r.run_id, r.started_at, r.outcome, r.leased FROM paysync.sync_runs r
     WHERE r.source = p.source AND (p.stream = ANY(r.streams) OR r.streams = '{}')
     ORDER BY r.run_id DESC LIMIT 1
 ) run ON true
@@ -75,7 +85,7 @@ COMMENT ON COLUMN analytics.sync_health.cursor IS 'Incremental high-water mark: 
 COMMENT ON COLUMN analytics.sync_health.lag IS 'now() - cursor: how far the copy is behind the provider';
 COMMENT ON COLUMN analytics.sync_health.last_run_id IS 'Last sync run that covered the stream (paysync.sync_runs)';
 COMMENT ON COLUMN analytics.sync_health.last_run_at IS 'When that run started';
-COMMENT ON COLUMN analytics.sync_health.last_run_outcome IS 'running, succeeded, partial, failed or aborted';
+COMMENT ON COLUMN analytics.sync_health.last_run_outcome IS 'running, succeeded, partial, failed, aborted or abandoned (its process died)';
 COMMENT ON COLUMN analytics.sync_health.rows IS 'Records held (not marked deleted)';
 COMMENT ON COLUMN analytics.sync_health.deleted_rows IS 'Records marked deleted (gone from a fully re-read window)';
 COMMENT ON COLUMN analytics.sync_health.rejects IS 'Records that failed validation, all time (paysync.rejects)';
@@ -86,3 +96,4 @@ COMMENT ON COLUMN analytics.sync_health.last_reconciliation_id IS 'Last reconcil
 COMMENT ON COLUMN analytics.sync_health.last_reconciliation_at IS 'When it finished';
 COMMENT ON COLUMN analytics.sync_health.last_reconciliation_outcome IS 'running, clean, drift, repaired or failed';
 COMMENT ON COLUMN analytics.sync_health.last_reconciliation_differences IS 'Differences it found in this stream';
+COMMENT ON COLUMN analytics.sync_health.owed_records IS 'Rejected records still owed: re-read with their windows, or re-fetched by id, until they load or are given up (paysync.give_up_rejects)';
