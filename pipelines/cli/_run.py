@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -34,6 +35,11 @@ def _quiet_lost_database(loop: asyncio.AbstractEventLoop, context: dict[str, Any
     once, as one line (exit 3), instead of a traceback per future."""
     exc = context.get("exception")
     if exc is not None and lost_database(exc) is not None:
+        return
+    if str(context.get("message", "")).startswith("Resetting connection with an active"):
+        # asyncpg, releasing a connection whose operation the lost server cut short: the
+        # command's own error says what happened.
+        logging.getLogger("paysync").debug("%s", context["message"])
         return
     loop.default_exception_handler(context)
 
