@@ -87,7 +87,5 @@ async def test_partitions_plan_disjoint_windows_inside_their_range(db_url: str, 
     finally:
         await conn.close()
     # the open windows inside a partition are still re-read by it (not dropped altogether)
-    inside = [
-        w for w in opened if any(p[0] <= w[1] and w[2] <= p[1] for p in parts)
-    ]
+    inside = [w for w in opened if any(p[0] <= w[1] and w[2] <= p[1] for p in parts)]
     assert inside and all(w in seen for w in inside), (inside, sorted(seen))

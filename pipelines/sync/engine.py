@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build, projection
 from pipelines.load.records import Reject, split_page
 from pipelines.store.settings import SourceBase, SyncSettings
+from pipelines.sync.counting import StreamCallStats, book_to
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.refetch import Fetcher, drain
 from pipelines.sync.runs import (
@@ -51,7 +53,7 @@ class SourceSync:
         }
 
     def client(self) -> HttpClient:
-        return HttpClient(
+        client = HttpClient(
             self.source.name, self.source.base_url, self.connector.auth_headers(self.source),
             concurrency=self.source.concurrency,
             requests_per_second=self.source.requests_per_second,
@@ -59,6 +61,8 @@ class SourceSync:
             policy=RetryPolicy(budget_s=self.settings.retry_budget_seconds),
             secret_setting=f"the token in ${self.source.secret_env}",
         )  # fmt: skip
+        client.stats = StreamCallStats()  # requests booked per stream as well
+        return client
 
     async def run(self) -> RunReport:
         async with self.pool.acquire() as conn:
@@ -85,13 +89,14 @@ class SourceSync:
             report.counts.retries = self.http.stats.retries if hasattr(self, "http") else 0
             async with self.pool.acquire() as conn:
                 errors = {s.name: s.error for s in report.streams.values() if s.error}
+                streams = {s.name: asdict(s.counts) for s in report.streams.values()}
                 await finish_run(
                     conn,
                     run_id,
                     _final(report.outcome),
                     report.counts,
                     report.error,
-                    {"stream_errors": errors},
+                    {"stream_errors": errors, "streams": streams},
                 )
         return report
 
@@ -137,6 +142,7 @@ class SourceSync:
         while (job := queue.next()) is not None:
             name, window = job
             stream = report.streams[name]
+            book_to(stream.counts)
             try:
                 result = await self.load_window(plans[name].spec, window, report.run_id)
             except (ContractChangedError, ProviderRequestError) as exc:

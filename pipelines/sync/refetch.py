@@ -16,7 +16,8 @@ from connectors.streams import Connector, StreamSpec
 from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql
 from pipelines.load.records import split_page
-from pipelines.sync.runs import RunReport
+from pipelines.sync.counting import book_to
+from pipelines.sync.runs import RunReport, StreamReport
 
 BATCH = 200
 
@@ -63,6 +64,9 @@ async def drain(sync: Fetcher, report: RunReport) -> None:
 async def _refetch(
     sync: Fetcher, conn: asyncpg.Connection, spec: StreamSpec, ids: list[str], report: RunReport
 ) -> None:
+    # booked to the stream re-fetched (hydration, feed, children), not the one that queued it
+    stream = report.streams.setdefault(spec.name, StreamReport(spec.name))
+    book_to(stream.counts)
     fetched = await asyncio.gather(*(fetch_by_id(sync.http, spec, record_id) for record_id in ids))
     items = [item for batch in fetched for item in batch]
     target = loader.Target(sync.source, spec, sync.sql[spec.name], report.run_id)
@@ -78,10 +82,11 @@ async def _refetch(
             await loader.enqueue(
                 conn, sync.source, child.name, result.new_ids + result.changed_ids, "children"
             )
-    report.counts.records_read += result.records
-    report.counts.records_inserted += result.inserted
-    report.counts.records_changed += result.changed
-    report.counts.records_rejected += result.rejected
+    for counts in (stream.counts, report.counts):
+        counts.records_read += result.records
+        counts.records_inserted += result.inserted
+        counts.records_changed += result.changed
+        counts.records_rejected += result.rejected
 
 
 async def fetch_by_id(http: HttpClient, spec: StreamSpec, record_id: str) -> list[Any]:
