@@ -20,10 +20,12 @@ from aiohttp import web
 from connectors.errors import ProviderError
 from connectors.http import HttpClient, RetryPolicy
 from connectors.registry import connector
+from pipelines.errors import ConfigError
 from pipelines.store.settings import Settings
 from pipelines.sync.refetch import Fetcher, drain
 from pipelines.sync.runs import RunReport, finish_run, start_run
 from pipelines.sync.service import open_pool
+from pipelines.webhooks.limits import LIMITS, Limits, install_redaction
 from pipelines.webhooks.receiver import Batcher, Hook, RejectedBody, make_hook, parse, store_reject
 
 log = logging.getLogger("paysync.webhooks")
@@ -49,14 +51,21 @@ async def receive(request: web.Request) -> web.Response:
     if (request.content_length or 0) > MAX_BODY:
         return web.Response(status=413)
     try:
-        raw = await request.read()
+        async with asyncio.timeout(request.app[LIMITS].body_s):
+            raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return web.Response(status=413)
+    except TimeoutError:
+        log.warning("webhook refused: body not received within %ss source=%s",
+                    request.app[LIMITS].body_s, hook.source.name)  # fmt: skip
+        timeout = web.Response(status=408)
+        timeout.force_close()  # the rest of the body is not waited for
+        return timeout
     pool = request.app[POOL]
     try:
         note = parse(hook, raw)
         outcome = await request.app[BATCHER].submit(hook, note, raw)
-    except (RejectedBody, asyncpg.DataError) as exc:
+    except (RejectedBody, asyncpg.DataError, asyncpg.ProgramLimitExceededError) as exc:
         await store_reject(pool, hook, raw, str(exc))
         log.warning("webhook rejected source=%s error=%s", hook.source.name, exc)
         return web.Response(status=400)
@@ -76,11 +85,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def make_app(
-    pool: asyncpg.Pool, hooks: dict[tuple[str, str], Hook], fetchers: Fetchers
-) -> web.Application:
+    pool: asyncpg.Pool, hooks: dict[tuple[str, str], Hook], fetchers: Fetchers,
+    limits: Limits | None = None,
+) -> web.Application:  # fmt: skip
     """Call inside the running loop: it starts the batch writers (stopped on cleanup)."""
     app = web.Application(client_max_size=MAX_BODY)
     app[POOL], app[HOOKS], app[FETCHERS] = pool, hooks, fetchers
+    app[LIMITS] = limits or Limits()
     app[BATCHER] = Batcher(pool, writers=max(1, pool.get_max_size() // 2))
 
     async def stop_writers(app: web.Application) -> None:
@@ -90,6 +101,18 @@ def make_app(
     app.router.add_post("/webhooks/{provider:smarterpay|smart2pay}/{source}", receive)
     app.router.add_get("/healthz", healthz)
     return app
+
+
+def make_runner(app: web.Application) -> web.AppRunner:
+    """The runner with the limits a public endpoint needs: a connection that has not sent its
+    request headers within ``header_s`` is closed (aiohttp's keep-alive timer runs from the
+    connection's start), and parse errors are logged without the request's content."""
+    install_redaction()
+    limits = app[LIMITS]
+    return web.AppRunner(
+        app, access_log=None, shutdown_timeout=30, keepalive_timeout=limits.header_s,
+        lingering_time=min(2.0, limits.body_s),  # unread body after a refusal: not 10 s more
+    )  # fmt: skip
 
 
 async def open_hooks(settings: Settings, pool: asyncpg.Pool) -> dict[tuple[str, str], Hook]:
@@ -172,13 +195,13 @@ class Fetchers:
         await asyncio.gather(*self.tasks.values(), return_exceptions=True)
 
 
-async def serve(settings: Settings, host: str, port: int) -> None:
+async def serve(settings: Settings, host: str, port: int, limits: Limits | None = None) -> None:
     """Run until SIGTERM/SIGINT (or cancellation); in-flight calls finish first."""
     pool = await open_pool(settings, settings.database.pool_size)
     hooks = await open_hooks(settings, pool)
     fetchers = Fetchers(pool, settings)
     await fetchers.resume(hooks)
-    runner = web.AppRunner(make_app(pool, hooks, fetchers), access_log=None, shutdown_timeout=30)
+    runner = make_runner(make_app(pool, hooks, fetchers, limits))
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -186,7 +209,13 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise ConfigError(
+                f"webhook receiver: cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                "is another process using the port? choose another with --port"
+            ) from None
         log.info("webhook receiver listening on http://%s:%s (%d sources)", host, port, len(hooks))
         await stop.wait()
     finally:
