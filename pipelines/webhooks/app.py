@@ -1,7 +1,7 @@
 """The webhook receiver process (``paysync webhooks serve``): an aiohttp app, Prefect-free.
 
 Routes: ``POST /webhooks/smarterpay/{source}``, ``POST /webhooks/smart2pay/{source}``,
-``GET /healthz``. Checks in order, each answering with an empty body: unknown source or
+``GET /healthz``, ``GET /metrics`` (Prometheus text format). Checks in order, each answering with an empty body: unknown source or
 provider 404, bad credentials 401, not JSON content 415, body over 1 MiB 413, a body that is
 not a notification 400 (kept in ``paysync.rejects``). 204 is sent only after the commit.
 Records a body only names are fetched by a per-source worker draining the re-fetch queue.
@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 
 import asyncpg
 from aiohttp import web
@@ -26,6 +27,7 @@ from pipelines.sync.refetch import Fetcher, drain
 from pipelines.sync.runs import RunReport, finish_run, start_run
 from pipelines.sync.service import open_pool
 from pipelines.webhooks.limits import LIMITS, Limits, install_redaction
+from pipelines.webhooks.observe import Observed
 from pipelines.webhooks.receiver import Batcher, Hook, RejectedBody, make_hook, parse, store_reject
 
 log = logging.getLogger("paysync.webhooks")
@@ -35,14 +37,34 @@ HOOKS = web.AppKey("hooks", dict[tuple[str, str], Hook])
 POOL = web.AppKey("pool", asyncpg.Pool)
 FETCHERS: web.AppKey[Fetchers] = web.AppKey("fetchers")
 BATCHER = web.AppKey("batcher", Batcher)
+SETTINGS = web.AppKey("settings", Settings)
+OBSERVED = web.AppKey("observed", Observed)
 IDLE_POLL_S = 30.0  # the worker also looks at the queue this often without a wake-up
 
 
 async def receive(request: web.Request) -> web.Response:
+    """Answer one call and measure it (``GET /metrics``)."""
+    started = time.monotonic()
     key = (request.match_info["provider"], request.match_info["source"])
     hook = request.app[HOOKS].get(key)
-    if hook is None:
-        return web.Response(status=404)
+    response = await _receive(request, hook) if hook is not None else web.Response(status=404)
+    source = hook.source.name if hook is not None else "(unknown)"  # paths are not labels
+    request.app[OBSERVED].record(source, response.status, time.monotonic() - started)
+    return response
+
+
+async def metrics(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    try:
+        text = await request.app[OBSERVED].exposition(request.app[POOL], settings)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        log.warning("metrics: database unreachable: %s", type(exc).__name__)
+        return web.Response(status=503, text="database unreachable\n")
+    return web.Response(text=text, content_type="text/plain", charset="utf-8",
+                        headers={"X-Exposition-Format": "0.0.4"})  # fmt: skip
+
+
+async def _receive(request: web.Request, hook: Hook) -> web.Response:
     if not hook.parser.verify(hook.source, request.headers):
         log.warning("webhook refused: bad credentials source=%s", hook.source.name)
         return web.Response(status=401)
@@ -86,12 +108,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 def make_app(
     pool: asyncpg.Pool, hooks: dict[tuple[str, str], Hook], fetchers: Fetchers,
-    limits: Limits | None = None,
+    limits: Limits | None = None, settings: Settings | None = None,
 ) -> web.Application:  # fmt: skip
-    """Call inside the running loop: it starts the batch writers (stopped on cleanup)."""
+    """Call inside the running loop: it starts the batch writers (stopped on cleanup).
+    ``settings``: the sources ``GET /metrics`` reports on (none: only this process's calls)."""
     app = web.Application(client_max_size=MAX_BODY)
     app[POOL], app[HOOKS], app[FETCHERS] = pool, hooks, fetchers
     app[LIMITS] = limits or Limits()
+    app[SETTINGS] = settings or Settings.model_construct(sources=[])
+    app[OBSERVED] = Observed()
     app[BATCHER] = Batcher(pool, writers=max(1, pool.get_max_size() // 2))
 
     async def stop_writers(app: web.Application) -> None:
@@ -100,6 +125,7 @@ def make_app(
     app.on_cleanup.append(stop_writers)
     app.router.add_post("/webhooks/{provider:smarterpay|smart2pay}/{source}", receive)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     return app
 
 
@@ -201,7 +227,7 @@ async def serve(settings: Settings, host: str, port: int, limits: Limits | None 
     hooks = await open_hooks(settings, pool)
     fetchers = Fetchers(pool, settings)
     await fetchers.resume(hooks)
-    runner = make_runner(make_app(pool, hooks, fetchers, limits))
+    runner = make_runner(make_app(pool, hooks, fetchers, limits, settings))
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
