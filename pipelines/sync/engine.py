@@ -5,6 +5,7 @@ children). The engine knows streams only through their specs."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build, projection
 from pipelines.load.records import Reject, split_page
 from pipelines.store.settings import SourceBase, SyncSettings
+from pipelines.sync import logs
 from pipelines.sync.counting import StreamCallStats, book_to
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.refetch import Fetcher, drain
@@ -65,6 +67,7 @@ class SourceSync:
         return client
 
     async def run(self) -> RunReport:
+        started = time.monotonic()
         async with self.pool.acquire() as conn:
             run_id = await start_run(
                 conn, self.request.kind, self.source.name, [s.name for s in self.specs],
@@ -98,6 +101,7 @@ class SourceSync:
                     report.error,
                     {"stream_errors": errors, "streams": streams},
                 )
+            logs.stream_lines(report, self.request.kind, time.monotonic() - started)
         return report
 
     async def _windows(self, report: RunReport) -> None:
@@ -156,6 +160,7 @@ class SourceSync:
                 )
             _count(stream.counts, result)
             _count(report.counts, result)
+            logs.window_line(report, name, window, result)
             self.progress(report, stream)
 
     async def load_window(
