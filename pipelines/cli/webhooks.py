@@ -39,6 +39,7 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    logging.getLogger("paysync").setLevel(log_level.upper())  # over `paysync --log-level`
     config = settings()
     limits = Limits(header_s=header_timeout, body_s=body_timeout)
     run(lambda: serve_forever(config, host, port, limits))
