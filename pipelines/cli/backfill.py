@@ -49,7 +49,9 @@ def backfill(
     config = settings()
     reports: list[RunReport] = []
     with SyncProgress(enabled=not json_output) as progress:
-        for part_start, part_end in split_range(start, end, partitions):
+        parts = split_range(start, end, partitions)
+        for index, (part_start, part_end) in enumerate(parts):
+            progress.partition(index, len(parts))  # the overall ETA spans the partitions
             request = SyncRequest(kind="backfill", range_from=part_start, range_to=part_end)
             reports += run(partial(service.sync, config, request, source, stream or None, progress))
     finish(reports, json_output)

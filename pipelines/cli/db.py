@@ -1,10 +1,11 @@
-"""``paysync db …``: migrate, url, grant-reader, stop."""
+"""``paysync db …``: migrate, url, grant-reader, prune, stop."""
 
 from __future__ import annotations
 
 import typer
 
 from pipelines.cli._run import run, settings
+from pipelines.cli.prune import prune
 from pipelines.store import db as database
 from pipelines.store.migrate import migrate as apply_migrations
 from pipelines.store.roles import grant_reader as grant
@@ -12,6 +13,7 @@ from pipelines.store.roles import grant_reader as grant
 app = typer.Typer(
     help="Database: migrations, connection URL, analyst access.", no_args_is_help=True
 )
+app.command()(prune)
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """``paysync reconcile``: provider versus database over a horizon; ``--repair`` fixes drift.
 
-Exit codes: 0 clean, 1 drift found (also when ``--repair`` fixed it), 2 usage or
-configuration, 3 provider or database unreachable.
+Exit codes: 0 clean, or every difference found was repaired by ``--repair``; 1 drift left
+(or a stream's provider contract changed); 2 usage, configuration or credentials; 3 provider
+or database unreachable. A provider error on one stream is reported and the others still run.
 """
 
 from __future__ import annotations
@@ -30,18 +31,27 @@ def reconcile(
     repair: bool = typer.Option(
         False, "--repair", help="Load the provider's version of each difference."
     ),
+    detail_sample: int = typer.Option(
+        recon.DETAIL_SAMPLE, min=0,
+        help="Hydrated streams: records whose detail is fetched and compared in full.",
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print a JSON summary instead."),
-) -> None:
+) -> None:  # fmt: skip
     """Compare provider and database per stream and day; report (and repair) drift."""
     start, end = _date("--from", range_from), _date("--to", range_to)
     config = settings()
     report = run(
-        lambda: recon.reconcile(config, source, start, end, repair, streams=stream or None)
-    )
+        lambda: recon.reconcile(
+            config, source, start, end, repair, streams=stream or None,
+            detail_sample=detail_sample,
+        )
+    )  # fmt: skip
     if json_output:
         typer.echo(orjson.dumps(report.as_dict(), default=str, option=orjson.OPT_INDENT_2).decode())
     else:
         _print(report)
+    if report.error:
+        typer.echo(f"paysync: reconcile: {report.error}", err=True)
     raise typer.Exit(report.exit_code)
 
 

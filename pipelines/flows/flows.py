@@ -143,5 +143,12 @@ async def reconcile(
     markdown = "\n\n".join(recon.report_markdown(r) for r in reports)
     await acreate_markdown_artifact(markdown, key="paysync-reconcile",
                                     description="paysync reconcile: drift per source and stream")  # fmt: skip
+    failed = [r.error for r in reports if r.outcome == "failed"]
+    if failed:  # the artifact above shows what did run; the flow run must still turn red
+        raise ReconcileFailed("; ".join(e or "reconciliation failed" for e in failed))
     return {"sources": sources or "all", "from": start.isoformat(), "to": end.isoformat(),
             "repair": repair, "reports": [flows_fanout.scalars(r) for r in reports]}  # fmt: skip
+
+
+class ReconcileFailed(Exception):
+    """A stream could not be reconciled (the provider failed it); the others were."""

@@ -13,7 +13,7 @@ STREAM_COLUMNS = (
     ("source", "source"), ("stream", "stream"), ("outcome", "outcome"),
     ("windows", "windows"), ("pages", "pages"), ("records_read", "read"),
     ("records_inserted", "new"), ("records_changed", "changed"),
-    ("records_deleted", "deleted"), ("records_rejected", "rejected"),
+    ("records_deleted", "deleted"), ("records_rejected", "rejected"), ("requests", "requests"),
 )  # fmt: skip
 COUNTS = tuple(key for key, _ in STREAM_COLUMNS[3:])
 
@@ -73,9 +73,33 @@ async def partition_runs(settings: Settings, flow_run_ids: list[str]) -> list[di
         await conn.close()
 
 
+OUTCOME_RANK = {"failed": 3, "aborted": 2, "partial": 1, "succeeded": 0}
+
+
+def by_stream(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (source, stream): a stream written by several engine runs of one flow (a
+    child filled by its parent's run, a record re-fetched by whichever run drained the queue)
+    shows its sum, the worst outcome and the first error."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["source"], row["stream"])
+        if key not in merged:
+            merged[key] = dict(row)
+            continue
+        into = merged[key]
+        for count in (*COUNTS, "retries"):
+            into[count] = int(into.get(count) or 0) + int(row.get(count) or 0)
+        worse = OUTCOME_RANK.get(row.get("outcome") or "", 0)
+        if worse > OUTCOME_RANK.get(into.get("outcome") or "", 0):
+            into["outcome"] = row["outcome"]
+        into["error"] = into.get("error") or row.get("error")
+    return list(merged.values())
+
+
 def runs_markdown(title: str, facts: dict[str, Any], rows: list[dict[str, Any]],
                   found: dict[str, list[Any]]) -> str:  # fmt: skip
     """Markdown for a flow that ran syncs: one table per concern."""
+    rows = by_stream(rows)
     parts = [f"# {title}", table(("", ""), facts.items()), "## Streams"]
     parts.append(
         table([h for _, h in STREAM_COLUMNS], ([r.get(k) for k, _ in STREAM_COLUMNS] for r in rows))

@@ -100,20 +100,21 @@ async def sync_stream(
     range_from: datetime | None = None,
     range_to: datetime | None = None,
     as_of: datetime | None = None,
-) -> dict[str, Any]:
-    """One engine run for one (source, stream); returns its counts."""
+) -> list[dict[str, Any]]:
+    """One engine run for one (source, stream); returns its counts, one row per stream it
+    wrote (a parent's run also hydrates it and fills its children from the re-fetch queue)."""
     settings = load_settings()
     request = SyncRequest(
         kind=kind, range_from=range_from, range_to=range_to, as_of=as_of,
         flow_run_id=current_flow_run_id(),
     )  # fmt: skip
     [report] = await service.sync(settings, request, source=source, streams=[stream])
-    row: dict[str, Any] = {"source": source, "stream": stream, "run_id": report.run_id}
-    row["outcome"] = report.outcome
-    row.update(vars(report.counts))
-    errors = [s.error for s in report.streams.values() if s.error]
-    row["error"] = errors[0] if errors else None
-    return row
+    return [
+        {"source": source, "stream": s.name, "run_id": report.run_id,
+         "outcome": "failed" if s.error else report.outcome, **vars(s.counts), "error": s.error}
+        for s in report.streams.values()
+    ] or [{"source": source, "stream": stream, "run_id": report.run_id,
+           "outcome": report.outcome, **vars(report.counts), "error": report.error}]  # fmt: skip
 
 
 async def run_source(
@@ -125,7 +126,7 @@ async def run_source(
     rows: list[dict[str, Any]] = []
     for name in streams:
         try:
-            rows.append(await sync_stream(source, name, kind, span[0], span[1], as_of))
+            rows += await sync_stream(source, name, kind, span[0], span[1], as_of)
         except Exception as exc:  # later streams of this source would hit the same wall
             get_run_logger().error("source %r, stream %s: %s", source, name, exc)
             rows.append({"source": source, "stream": name, "outcome": "failed", "error": str(exc)})

@@ -20,6 +20,10 @@ MAX_DIFFS = 1000
 # Shown masked wherever a diff is printed or published (the tables keep the values).
 SENSITIVE = ("account_number", "card_number", "sort_code", "iban", "social_security")
 KINDS = ("missing", "extra", "differs", "aggregate", "consistency")
+# Records per hydrated stream whose detail is fetched and compared column by column in each
+# reconciliation (``--detail-sample``). INFERRED: 50 detail GETs per stream keep a daily
+# reconciliation cheap, and the sample rotates with every run.
+DETAIL_SAMPLE = 50
 
 
 def horizon(
@@ -79,7 +83,9 @@ class StreamResult:
     aggregate: int = 0  # (day, status, currency) groups whose count or amount differ
     repaired: int = 0
     rejected: int = 0  # provider records that failed validation (not compared)
+    detail_checked: int = 0  # hydrated streams: records whose detail was compared in full
     note: str = ""
+    error: str | None = None  # the provider failed this stream; the others still ran
 
 
 @dataclass(frozen=True)
@@ -125,10 +131,20 @@ class ReconcileReport:
     def found(self) -> int:
         return self.missing + self.extra + self.differing + self.aggregate + self.inconsistent
 
+    failed_exit: int = 0  # the exit code of the worst stream error (0: none)
+
     @property
     def exit_code(self) -> int:
-        """0 clean; 1 drift found (also when repaired: the sync had missed something)."""
-        return 0 if self.outcome == "clean" else 1
+        """0 clean, or everything found was repaired; 1 drift left; a stream the provider
+        failed: its error's code (3 unreachable, 2 credentials, 1 contract changed)."""
+        if self.outcome == "failed":
+            return self.failed_exit or 3
+        return 0 if self.outcome in ("clean", "repaired") else 1
+
+    def fail(self, message: str, exit_code: int) -> None:
+        """A stream could not be reconciled: the run's outcome will be 'failed'."""
+        self.error = message if self.error is None else f"{self.error}; {message}"
+        self.failed_exit = max(self.failed_exit, exit_code)
 
     def add(self, diffs: list[Diff]) -> None:
         for d in diffs:
@@ -140,6 +156,8 @@ class ReconcileReport:
         self.diffs_truncated |= len(diffs) > room
 
     def final_outcome(self) -> str:
+        if self.error is not None:
+            return "failed"
         if self.found == 0:
             return "clean"
         return "repaired" if self.repair and self.repaired == self.found else "drift"

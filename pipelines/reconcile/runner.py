@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
+from connectors.errors import (
+    ContractChangedError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRequestError,
+    ProviderUnavailableError,
+)
 from connectors.registry import connector
 from connectors.streams import StreamSpec
 from pipelines.errors import ConfigError
@@ -28,6 +35,7 @@ from pipelines.load import loader
 from pipelines.load.records import Page, Reject, split_page
 from pipelines.reconcile.census import census_pages
 from pipelines.reconcile.report import (
+    DETAIL_SAMPLE,
     CheckResult,
     Diff,
     ReconcileReport,
@@ -51,15 +59,24 @@ from pipelines.sync.refetch import fetch_by_id
 from pipelines.sync.runs import RunCounts, finish_run, start_run
 from pipelines.sync.service import open_pool, select_sources
 
-__all__ = ["Diff", "ReconcileReport", "StreamResult", "horizon", "reconcile", "report_markdown"]
+__all__ = [
+    "DETAIL_SAMPLE",
+    "Diff",
+    "ReconcileReport",
+    "StreamResult",
+    "horizon",
+    "reconcile",
+    "report_markdown",
+]
 
 
 async def reconcile(
     settings: Settings, source: str | None = None, range_from: date | datetime | None = None,
     range_to: date | datetime | None = None, repair: bool = False, as_of: datetime | None = None,
-    streams: Sequence[str] | None = None,
+    streams: Sequence[str] | None = None, detail_sample: int = DETAIL_SAMPLE,
 ) -> ReconcileReport:  # fmt: skip
-    """Compare (and with ``repair`` fix) every chosen source and stream over the horizon."""
+    """Compare (and with ``repair`` fix) every chosen source and stream over the horizon;
+    hydrated streams also compare every column of ``detail_sample`` records fetched by id."""
     now = as_of or datetime.now(UTC)
     start, end = horizon(range_from, range_to, now, settings.sync.lag_seconds)
     sources = select_sources(settings, source)
@@ -77,7 +94,9 @@ async def reconcile(
             )  # fmt: skip
         try:
             for s in sources:
-                await _SourceRecon(pool, settings, s, chosen[s.name], report, now).run()
+                await _SourceRecon(
+                    pool, settings, s, chosen[s.name], report, now, detail_sample
+                ).run()
             report.outcome = report.final_outcome()
         except BaseException as exc:
             report.outcome, report.error = "failed", str(exc) or type(exc).__name__
@@ -127,6 +146,7 @@ class _SourceRecon:
     specs: list[StreamSpec]
     report: ReconcileReport
     now: datetime
+    detail_sample: int = 0
     run_id: int | None = None  # the 'repair' sync run its record_changes belong to
     parents: dict[str, list[str]] = field(default_factory=dict)
 
@@ -146,14 +166,37 @@ class _SourceRecon:
         try:
             async with self.sync.client() as client:
                 self.sync.http = client
-                for spec in self.specs:
-                    self.report.streams.append(await self._stream(spec))
+                await self._streams()
             await self._checks()
-            outcome = "succeeded"
+            outcome = "partial" if any(s.error for s in self.report.streams) else "succeeded"
         finally:
             if self.run_id is not None:
                 async with self.pool.acquire() as conn:
                     await finish_run(conn, self.run_id, outcome, RunCounts())
+
+    async def _streams(self) -> None:
+        """Each stream on its own: a provider error on one is reported and the others still
+        run (a scheduler gets every answer it can). Bad credentials or a provider that stays
+        unreachable end this source's remaining streams, which would only wait out the same
+        retries; the other sources still run."""
+        for i, spec in enumerate(self.specs):
+            try:
+                self.report.streams.append(await self._stream(spec))
+            except (ProviderRequestError, ContractChangedError) as exc:
+                self._failed(spec, exc)
+            except (ProviderAuthError, ProviderUnavailableError) as exc:
+                self._failed(spec, exc)
+                for rest in self.specs[i + 1 :]:
+                    self._failed(rest, exc, f"not reconciled: {self.source.name!r} failed first")
+                return
+
+    def _failed(self, spec: StreamSpec, exc: ProviderError, note: str = "") -> None:
+        message = f"source {self.source.name!r}, stream {spec.name}: {exc}"
+        result = StreamResult(self.source.name, spec.name, scope_of(spec), note=note)
+        result.error = note or message
+        self.report.streams.append(result)
+        if not note:
+            self.report.fail(message, exc.exit_code)
 
     async def _stream(self, spec: StreamSpec) -> StreamResult:
         scope = scope_of(spec)
@@ -169,6 +212,8 @@ class _SourceRecon:
             if any(c.parent == spec.name for c in self.sync.connector.streams.values()):
                 rows = await conn.fetch(sql.in_horizon, *self._args())  # before a repair restages
                 self.parents[spec.name] = [r["id"] for r in rows]
+            if spec.hydrate and self.detail_sample > 0:
+                await self._detail_sample(conn, spec, sql, result, found)
             repaired = await self._repair(conn, spec, sql, found) if self.report.repair else set()
             await self._record(conn, spec, result, found, repaired)
         return result
@@ -213,8 +258,39 @@ class _SourceRecon:
             found["extra"] = await conn.fetch(sql.extra, *args)
         found["aggregate"] = await conn.fetch(sql.aggregates, *args) if sql.aggregates else []
         if spec.hydrate:
-            result.note = "hydrated: list summary columns compared; repairs fetch the detail"
+            result.note = "hydrated: list summary columns compared (no detail sample)"
         return found
+
+    async def _detail_sample(
+        self, conn: asyncpg.Connection, spec: StreamSpec, sql: CompareSql, result: StreamResult,
+        found: dict[str, list[asyncpg.Record]],
+    ) -> None:  # fmt: skip
+        """A hydrated list carries only a summary, so the list comparison cannot see a detail
+        field that drifted. Fetch the detail of a sample of the horizon's records and compare
+        every column: ``detail_sample`` records, chosen by a hash of id and recon_id (a
+        different sample each run, reproducible from the recon_id)."""
+        ids = [
+            r["id"]
+            for r in await conn.fetch(
+                f"SELECT id FROM ({sql.in_horizon}) h ORDER BY md5(id || ':' || $6::text) LIMIT $7",
+                *self._args(), str(self.report.recon_id), self.detail_sample,
+            )
+        ]  # fmt: skip
+        if not ids:
+            return
+        fetched = await asyncio.gather(*(fetch_by_id(self.sync.http, spec, i) for i in ids))
+        rows = split_page(spec, [item for items in fetched for item in items]).rows
+        await conn.execute("TRUNCATE _stage")
+        await copy_staged(conn, rows, 0)
+        detail = build_compare(self.source.provider, replace(spec, hydrate=False))
+        known = {r["id"] for r in found["differs"]} | {r["id"] for r in found["missing"]}
+        found["differs"] += [
+            r for r in await conn.fetch(detail.differs, *self._args()) if r["id"] not in known
+        ]
+        result.detail_checked = len(ids)
+        result.note = (
+            f"hydrated: list summary columns compared, every column for a sample of {len(ids)}"
+        )
 
     async def _repair(
         self, conn: asyncpg.Connection, spec: StreamSpec, sql: CompareSql,

@@ -5,7 +5,9 @@ children). The engine knows streams only through their specs."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +23,9 @@ from pipelines.load.merge_sql import StreamSql, build, projection
 from pipelines.load.records import Page, Reject
 from pipelines.store.db import lost_database
 from pipelines.store.settings import SourceBase, SyncSettings
+from pipelines.sync import logs
 from pipelines.sync.ahead import Lanes
+from pipelines.sync.counting import StreamCallStats, book_to
 from pipelines.sync.pager import Pager, PageSizes
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.refetch import Fetcher, drain
@@ -57,7 +61,7 @@ class SourceSync:
         self.lanes = Lanes(source.concurrency)  # request slots shared by the open windows
 
     def client(self) -> HttpClient:
-        return HttpClient(
+        client = HttpClient(
             self.source.name, self.source.base_url, self.connector.auth_headers(self.source),
             concurrency=self.source.concurrency,
             requests_per_second=self.source.requests_per_second,
@@ -65,8 +69,11 @@ class SourceSync:
             policy=RetryPolicy(budget_s=self.settings.retry_budget_seconds),
             secret_setting=f"the token in ${self.source.secret_env}",
         )  # fmt: skip
+        client.stats = StreamCallStats()  # requests booked per stream as well
+        return client
 
     async def run(self) -> RunReport:
+        self.started = time.monotonic()
         lease = RunLease(self.pool)  # the run's lock: if this process dies, it is abandoned
         try:
             run_id = await lease.start(
@@ -111,17 +118,19 @@ class SourceSync:
             report.counts.requests = self.http.stats.requests if hasattr(self, "http") else 0
             report.counts.retries = self.http.stats.retries if hasattr(self, "http") else 0
             errors = {s.name: s.error for s in report.streams.values() if s.error}
+            streams = {s.name: asdict(s.counts) for s in report.streams.values()}
             try:
                 async with self.pool.acquire() as conn:
                     await self.page_sizes.save(conn)  # what the pages taught, for the next run
                     await finish_run(
                         conn, report.run_id, _final(report.outcome), report.counts,
-                        report.error, {"stream_errors": errors},
+                        report.error, {"stream_errors": errors, "streams": streams},
                     )  # fmt: skip
             except Exception as exc:
                 if lost_database(exc) is None:
                     raise
                 # The database is gone: the run stays 'running' until marked abandoned.
+            logs.stream_lines(report, self.request.kind, time.monotonic() - self.started)
 
     async def _windows(self, report: RunReport) -> None:
         plans = await self._plans()
@@ -165,6 +174,7 @@ class SourceSync:
         while (job := queue.next()) is not None:
             name, window = job
             stream = report.streams[name]
+            book_to(stream.counts)
             try:
                 result = await self.load_window(plans[name].spec, window, report.run_id)
             except (ContractChangedError, ProviderRequestError) as exc:
@@ -178,6 +188,7 @@ class SourceSync:
                 )
             _count(stream.counts, result)
             _count(report.counts, result)
+            logs.window_line(report, name, window, result)
             self.progress(report, stream)
 
     async def load_window(

@@ -1,5 +1,6 @@
 """Which windows a run reads, per stream (docs/architecture.md): gaps in the ledger, the lookback, windows
-still holding open records; a backfill reads its range; a full refresh reads everything."""
+still holding open records; a backfill reads only its range (its gaps, and open windows wholly
+inside it); a full refresh reads everything."""
 
 from __future__ import annotations
 
@@ -76,6 +77,11 @@ async def plan_stream(
         done = await done_windows(conn, source, spec.name)
         reread = now - lookback if request.kind == "incremental" else None
         intervals, reopen = to_read(span, done, reread)
+        if request.kind == "backfill":
+            # A backfill (or one of its partitions) reads its range and nothing else: done
+            # windows holding open records are re-read only when they lie wholly inside it, so
+            # partitions never read the same window; the others are the incremental run's.
+            reopen = [(s, e) for s, e in reopen if span[0] <= s and e <= span[1]]
     cursor = span[1] if request.kind != "deep-rescan" else None
     return StreamPlan(spec, intervals, False, sizer, cursor, reopen)
 

@@ -22,7 +22,8 @@ from connectors.streams import Connector, StreamSpec
 from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql
 from pipelines.load.records import Page, Reject, split_page
-from pipelines.sync.runs import RunReport
+from pipelines.sync.counting import book_to
+from pipelines.sync.runs import RunReport, StreamReport
 
 BATCH = 200
 
@@ -76,6 +77,9 @@ async def _refetch(
     sync: Fetcher, conn: asyncpg.Connection, spec: StreamSpec, ids: list[str], report: RunReport
 ) -> dict[str, str]:
     """Fetch and merge; the ids whose fetched records were rejected, with the first error."""
+    # booked to the stream re-fetched (hydration, feed, children), not the one that queued it
+    stream = report.streams.setdefault(spec.name, StreamReport(spec.name))
+    book_to(stream.counts)
     requested_at = datetime.now(UTC)
     fetched = await asyncio.gather(*(fetch_by_id(sync.http, spec, record_id) for record_id in ids))
     rows: list[tuple[str, str]] = []
@@ -100,10 +104,11 @@ async def _refetch(
             await loader.enqueue(
                 conn, sync.source, child.name, result.new_ids + result.changed_ids, "children"
             )
-    report.counts.records_read += result.records
-    report.counts.records_inserted += result.inserted
-    report.counts.records_changed += result.changed
-    report.counts.records_rejected += result.rejected
+    for counts in (stream.counts, report.counts):
+        counts.records_read += result.records
+        counts.records_inserted += result.inserted
+        counts.records_changed += result.changed
+        counts.records_rejected += result.rejected
     return failed
 
 
