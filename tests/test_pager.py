@@ -36,9 +36,9 @@ class Server:
 async def read(server: Server, size: PageSize) -> list[str]:
     pager = Pager(server, "s", SPEC, size, {}, "whole list")  # type: ignore[arg-type]
     ids: list[str] = []
-    async for rows, rejects in pager.pages():
-        assert not rejects
-        ids += [rid for rid, _ in rows]
+    async for page in pager.pages():
+        assert not page.rejects
+        ids += [rid for rid, _ in page.rows]
     return ids
 
 

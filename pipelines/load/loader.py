@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -23,6 +23,8 @@ STAGE = """CREATE TEMP TABLE IF NOT EXISTS _stage (seq integer, id text, raw jso
     fetched_at timestamptz NOT NULL DEFAULT clock_timestamp()) ON COMMIT DROP;
 TRUNCATE _stage"""
 STAGE_COLUMNS = ["seq", "id", "raw", "fetched_at"]
+# Event-time resolution (1 s) plus clock skew tolerated between provider and paysync.
+FEED_MARGIN = timedelta(seconds=2)
 
 
 @dataclass
@@ -227,13 +229,17 @@ async def enqueue(
 
 
 async def drop_satisfied(conn: asyncpg.Connection, t: Target) -> None:
-    """Feed entries whose stored version was read (requested) at or after the event: nothing
-    new to fetch. A version of unknown read time (NULL) is fetched again."""
+    """Feed entries whose stored version was read (requested) after the event: nothing new to
+    fetch. A version of unknown read time (NULL) is fetched again. The provider's event times
+    have one-second resolution (an event at 12:00:00.9 reads 12:00:00) and come from another
+    clock, so a read counts as after the event only ``FEED_MARGIN`` later: a read in the same
+    second as the event was seen dropping the change."""
     await conn.execute(
         f"""DELETE FROM paysync.refetch_queue q USING {t.sql.table} r
             WHERE q.source = $1 AND q.stream = $2 AND q.reason = 'feed'
-              AND r.source = q.source AND r.id = q.record_id AND r._fetched_at >= q.event_at""",
-        t.source, t.spec.name,
+              AND r.source = q.source AND r.id = q.record_id
+              AND r._fetched_at >= q.event_at + $3::interval""",
+        t.source, t.spec.name, FEED_MARGIN,
     )  # fmt: skip
 
 

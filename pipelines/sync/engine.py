@@ -130,6 +130,7 @@ class SourceSync:
                 if lost_database(exc) is None:
                     raise
                 # The database is gone: the run stays 'running' until marked abandoned.
+            report.outcome = _final(report.outcome)  # 'aborted' when it ended early
             logs.stream_lines(report, self.request.kind, time.monotonic() - self.started)
 
     async def _windows(self, report: RunReport) -> None:

@@ -44,10 +44,10 @@ MUTANTS = (
         ("tests/test_oracle.py",),
     ),
     Mutant(
-        "dropped-last-page", "pipelines/sync/engine.py",
-        "            ahead.prefetch(params)\n            yield Page(",
-        "            ahead.prefetch(params)\n            if params is None and _ > 0:\n"
-        "                return\n            yield Page(",
+        "dropped-last-page", "pipelines/sync/pager.py",
+        "                ahead.prefetch(params)\n                yield Page.of(",
+        "                ahead.prefetch(params)\n                if params is None and received > len(items):\n"
+        "                    break\n                yield Page.of(",
         ("tests/test_sync_smarterpay.py::test_full_sync_equals_truth", "tests/test_oracle.py"),
     ),
     Mutant(
