@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import asyncpg
 import typer
 
 from connectors.errors import ProviderError
@@ -21,6 +22,20 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+# A missing privilege is a deployment setting to fix (exit 2, like any configuration error),
+# never exit 1, which means the work finished and found drift or rejects.
+PRIVILEGE_EXIT = 2
+
+
+def privilege_message(exc: BaseException) -> str:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (
+        f"the database refused: {first}; this role lacks a privilege: the schema owner runs "
+        "`paysync db grant-writer ROLE` for the role in DATABASE_URL (or `paysync db migrate` "
+        "must run as the owner)"
+    )
+
+
 def settings() -> Settings:
     try:
         return load_settings()
@@ -33,6 +48,8 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(main())
     except (PaysyncError, ProviderError) as exc:
         raise fail(str(exc), exc.exit_code) from None
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise fail(privilege_message(exc), PRIVILEGE_EXIT) from None
     except KeyboardInterrupt:
         typer.echo("paysync: interrupted; finished windows are kept, rerun to continue", err=True)
         sys.exit(130)

@@ -1,4 +1,4 @@
-"""``paysync db …``: migrate, url, grant-reader, stop."""
+"""``paysync db …``: migrate, url, grant-reader, grant-writer, stop."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pipelines.cli._run import run, settings
 from pipelines.store import db as database
 from pipelines.store.migrate import migrate as apply_migrations
 from pipelines.store.roles import grant_reader as grant
+from pipelines.store.roles import grant_writer as grant_dml
 
 app = typer.Typer(
     help="Database: migrations, connection URL, analyst access.", no_args_is_help=True
@@ -68,6 +69,29 @@ def grant_reader(
         typer.echo(
             f"{role} can read schemas analytics, smarterpay, smart2pay ({scope}); nothing in paysync"
         )
+
+    run(main)
+
+
+@app.command("grant-writer")
+def grant_writer(
+    role: str = typer.Argument(..., help="PostgreSQL role that runs sync, reconcile, status"),
+) -> None:
+    """Give ROLE DML on paysync's tables and no DDL: the role every command but `db migrate`
+    runs as. Run as the schema owner; every later migrate extends it to new tables."""
+    config = settings()
+
+    async def main() -> None:
+        conn = await database.connect(database.database_url(config.database))
+        try:
+            created = await grant_dml(conn, role)
+        finally:
+            await conn.close()
+        if created:
+            typer.echo(
+                f"created role {role} (NOLOGIN); give it a login with ALTER ROLE … LOGIN PASSWORD …"
+            )
+        typer.echo(f"{role} can read and write paysync's tables; it cannot change the schema")
 
     run(main)
 

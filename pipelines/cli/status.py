@@ -11,7 +11,7 @@ from rich.table import Table
 
 from pipelines.cli._run import run, settings
 from pipelines.store import db
-from pipelines.store.migrate import migrate
+from pipelines.store.schema import require_current
 from pipelines.sync.status import stream_status
 
 
@@ -22,7 +22,7 @@ def status(json_output: bool = typer.Option(False, "--json", help="Print JSON in
     async def main() -> list[dict[str, object]]:
         conn = await db.connect(db.database_url(config.database))
         try:
-            await migrate(conn)
+            await require_current(conn)
             return await stream_status(conn, config)
         finally:
             await conn.close()

@@ -11,7 +11,7 @@ import asyncpg
 from connectors.registry import connector
 from pipelines.errors import ConfigError
 from pipelines.store import db
-from pipelines.store.migrate import migrate
+from pipelines.store.schema import require_current
 from pipelines.store.settings import Settings, SourceBase
 from pipelines.sync.engine import SourceSync
 from pipelines.sync.plan import SyncRequest
@@ -40,10 +40,12 @@ def check_streams(source: SourceBase, streams: Sequence[str] | None) -> tuple[st
 
 
 async def open_pool(settings: Settings, size: int) -> asyncpg.Pool:
+    """A pool on a database at this paysync's schema version; never migrates (the role running
+    syncs may not change the schema: `paysync db migrate` does, as the owner)."""
     url = db.database_url(settings.database)
     conn = await db.connect(url)
     try:
-        await migrate(conn)
+        await require_current(conn)
     finally:
         await conn.close()
     return await db.create_pool(url, size)
