@@ -121,7 +121,9 @@ def test_commands_refuse_a_database_behind_with_one_line_and_change_nothing(
     assert "the database is version 0001" in result.stderr, result.stderr
 
 
-def test_a_missing_privilege_is_one_line_with_exit_2(writer_url: str, db_url: str, tmp_path) -> None:
+def test_a_missing_privilege_is_one_line_with_exit_2(
+    writer_url: str, db_url: str, tmp_path
+) -> None:
     config = tmp_path / "paysync.toml"
     config.write_text('[[sources]]\nname = "bacs"\nprovider = "smarterpay"\n'
                       'base_url = "https://127.0.0.1:1"\ntoken_env = "SP_TOKEN"\n')  # fmt: skip
@@ -152,7 +154,9 @@ async def test_grant_to_the_schema_owner_is_refused(fresh_db_url: str) -> None:
         with pytest.raises(ConfigError, match="owner of paysync's schema"):
             await grant_writer(conn, owner)
     finally:
-        await conn.execute(f"ALTER SCHEMA paysync OWNER TO CURRENT_USER; DROP ROLE IF EXISTS {owner}")
+        await conn.execute(
+            f"ALTER SCHEMA paysync OWNER TO CURRENT_USER; DROP ROLE IF EXISTS {owner}"
+        )
         await conn.close()
 
 

@@ -19,7 +19,6 @@ import asyncpg
 from pipelines.errors import MigrationError
 
 
-
 def _sql_dir() -> Path:
     """``pipelines/sql`` in an installed wheel (setup.py copies it there), else the checkout's
     ``sql/`` (a source checkout or an editable install)."""
