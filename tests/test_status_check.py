@@ -4,8 +4,8 @@ carrying the last error, and a table that fits 80 columns when piped."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import time
 from datetime import date
 from pathlib import Path
 
@@ -69,7 +69,7 @@ async def test_healthy_after_a_sync_and_the_table_fits_80_columns(db_url, emulat
         assert any(f" {name} " in f" {line} " for line in lines), (name, plain.stdout)
     checked = status(db_url, config, "--check", "--max-lag", "30d")
     assert checked.returncode == 0, checked.stderr
-    time.sleep(2)
+    await asyncio.sleep(2)
     lagging = status(db_url, config, "--check", "--max-lag", "1s")
     assert lagging.returncode == 1 and "exceeds 1 s" in lagging.stderr, lagging.stderr
     assert "Traceback" not in lagging.stderr
