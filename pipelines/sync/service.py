@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -14,7 +15,7 @@ from pipelines.store import db
 from pipelines.store.schema import require_current
 from pipelines.store.settings import Settings, SourceBase
 from pipelines.sync.engine import SourceSync
-from pipelines.sync.plan import SyncRequest
+from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.runs import Progress, RunReport
 
 
@@ -74,3 +75,34 @@ async def sync(
         return list(await asyncio.gather(*runs))
     finally:
         await pool.close()
+
+
+async def plan(
+    settings: Settings,
+    request: SyncRequest,
+    source: str | None = None,
+    streams: Sequence[str] | None = None,
+) -> list[tuple[str, StreamPlan]]:
+    """What ``sync`` would read, per (source, stream), from the ledger alone: no provider call,
+    nothing written (``paysync sync --plan``). The same planning the engine does; window sizes
+    adapt while a run reads, so intervals are listed, not their windows."""
+    now = request.as_of or datetime.now(UTC)
+    url = db.database_url(settings.database)
+    conn = await db.connect(url)
+    try:
+        await require_current(conn)
+        found = []
+        for s in select_sources(settings, source):
+            names = check_streams(s, streams) or tuple(connector(s.provider).streams)
+            for name in names:
+                spec = connector(s.provider).streams[name]
+                stream_plan = await plan_stream(
+                    conn, s.name, spec, request, day_start(s.start_date), now,
+                    timedelta(seconds=settings.sync.lag_seconds),
+                    timedelta(days=s.lookback_days),
+                )  # fmt: skip
+                if stream_plan is not None:
+                    found.append((s.name, stream_plan))
+        return found
+    finally:
+        await conn.close()
