@@ -7,6 +7,7 @@ import typer
 
 from pipelines.cli import db, emulator, webhooks
 from pipelines.cli.backfill import backfill
+from pipelines.cli.check import check
 from pipelines.cli.demo import demo
 from pipelines.cli.reconcile import reconcile
 from pipelines.cli.status import status
@@ -26,3 +27,4 @@ app.command()(backfill)
 app.command()(status)
 app.command()(reconcile)
 app.command()(demo)
+app.command()(check)

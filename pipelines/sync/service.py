@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from connectors.http import HttpClient, RetryPolicy
 from connectors.registry import connector
 from pipelines.errors import ConfigError
 from pipelines.store import db
@@ -106,3 +107,25 @@ async def plan(
         return found
     finally:
         await conn.close()
+
+
+async def probe(settings: Settings, source: SourceBase, budget_s: float = 10.0) -> int:
+    """One GET of the source's first windowed stream (its last hour) with the configured
+    credentials: the number of records answered; a ProviderError says what is wrong
+    (``paysync check``). Nothing is written."""
+    conn = connector(source.provider)
+    spec = next(s for s in conn.streams.values() if s.window is not None and not s.parent)
+    params = {**spec.extra_params, **spec.paginator.first(spec.page_size)}
+    assert spec.window is not None
+    end = datetime.now(UTC)
+    params[spec.window.start_param] = spec.window.format(end - timedelta(hours=1))
+    params[spec.window.end_param] = spec.window.format(end)
+    client = HttpClient(
+        source.name, source.base_url, conn.auth_headers(source), ca_bundle=source.ca_bundle,
+        policy=RetryPolicy(budget_s=min(budget_s, settings.sync.retry_budget_seconds)),
+        secret_setting=f"the token in ${source.secret_env}",
+    )  # fmt: skip
+    async with client:
+        body = await client.get_json(spec.path, params)
+    items = body.get(spec.envelope)
+    return len(items) if isinstance(items, list) else 0
