@@ -90,3 +90,20 @@ async def test_a_failed_run_turns_status_red_and_json_carries_the_error(
     assert all(r["problems"] for r in rows)
     checked = status(db_url, config, "--check", "--max-lag", "30d")
     assert checked.returncode == 1 and "Traceback" not in checked.stderr
+
+
+def test_sources_lists_streams_and_cursors_even_without_the_database(db_url, config) -> None:
+    listed = paysync(
+        "sources", "--json", env={"DATABASE_URL": db_url, "PAYSYNC_CONFIG": str(config)}
+    )
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["stream"]: r for r in orjson.loads(listed.stdout)}
+    assert set(rows) == set(STREAMS)
+    windowed = [n for n, s in STREAMS.items() if s.window is not None and not s.parent]
+    assert windowed and all(rows[n]["cursor"] for n in windowed), rows  # synced above
+    offline = paysync("sources", env={"DATABASE_URL": "postgresql://x@127.0.0.1:1/none",
+                                      "PAYSYNC_CONFIG": str(config)})  # fmt: skip
+    assert offline.returncode == 0, offline.stderr
+    assert all(name in offline.stdout for name in STREAMS)
+    assert len(offline.stderr.strip().splitlines()) == 1 and "cursors not shown" in offline.stderr
+    assert max(map(len, offline.stdout.splitlines())) <= 80

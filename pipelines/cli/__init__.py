@@ -10,6 +10,7 @@ from pipelines.cli.backfill import backfill
 from pipelines.cli.check import check
 from pipelines.cli.demo import demo
 from pipelines.cli.reconcile import reconcile
+from pipelines.cli.sources import sources
 from pipelines.cli.status import status
 from pipelines.cli.sync import sync
 
@@ -28,3 +29,4 @@ app.command()(status)
 app.command()(reconcile)
 app.command()(demo)
 app.command()(check)
+app.command()(sources)
