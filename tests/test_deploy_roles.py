@@ -107,7 +107,9 @@ def test_commands_refuse_a_database_behind_with_one_line_and_change_nothing(
     config.write_text('[[sources]]\nname = "bacs"\nprovider = "smarterpay"\n'
                       'base_url = "https://127.0.0.1:1"\ntoken_env = "SP_TOKEN"\n')  # fmt: skip
     env = {"DATABASE_URL": empty_db_url, "PAYSYNC_CONFIG": str(config), "SP_TOKEN": "x"}
-    for command in (["sync"], ["status"], ["reconcile"]):
+    commands = [["sync"], ["status"], ["reconcile"], ["sync", "--plan"], ["webhooks", "serve", "--port", "0"],
+                ["backfill", "--from", "2024-01-01", "--to", "2024-02-01"]]  # fmt: skip
+    for command in commands:
         result = paysync(*command, env=env)
         assert_clean_failure(result, 2)
         assert "run `paysync db migrate`" in result.stderr, (command, result.stderr)

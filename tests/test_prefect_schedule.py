@@ -1,6 +1,7 @@
 """A schedule that fires by itself: a real Prefect server with its scheduler ON, the repository's
 ``prefect.yaml`` deployed as the README says (from a shell without ``PAYSYNC_CONFIG``) with the
-incremental-sync interval shortened, one worker whose own environment names the config.
+incremental-sync interval shortened, one worker whose own environment names the config and
+which connects as the DML-only writer role (README "Two roles").
 
 Nothing here triggers a run: the test passes only if the server's scheduler creates a flow run
 and the worker completes it with the worker's config (issue 18, items 1 and 2). With SQLAlchemy
@@ -25,9 +26,12 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterNam
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from connectors.emulator_kit.testing import start_emulator
+from tests.test_cli_db import paysync
+from tests.test_deploy_roles import as_user
 from tests.test_prefect_e2e import PREFECT, REPO, Processes, free_port, healthy, wait_until
 
 TOKEN = "sp-schedule-token-0042"
+WRITER = f"paysync_sched_writer_t{os.getpid()}"
 INTERVAL_SECONDS = 10
 
 
@@ -72,9 +76,13 @@ start_date = "{date.today() - timedelta(days=60)}"
         "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "INFO",
         "PAYSYNC_HOME": str(REPO),
     }  # fmt: skip
-    # Only the worker knows the config, the database and the secret, as on a real machine.
-    worker = {**deployer, "PAYSYNC_CONFIG": str(config), "PAYSYNC_DATABASE_URL": db_url,
-              "SCHED_SP_TOKEN": TOKEN}  # fmt: skip
+    # Only the worker knows the config, the database and the secret, as on a real machine; it
+    # connects as the writer role (DML only), as README "Two roles" deploys it.
+    asyncio.run(_admin(db_url, f"DROP ROLE IF EXISTS {WRITER}", f"CREATE ROLE {WRITER} LOGIN"))
+    granted = paysync("db", "grant-writer", WRITER, env={"DATABASE_URL": db_url})
+    assert granted.returncode == 0, granted.stderr
+    worker = {**deployer, "PAYSYNC_CONFIG": str(config), "SCHED_SP_TOKEN": TOKEN,
+              "PAYSYNC_DATABASE_URL": as_user(db_url, WRITER)}  # fmt: skip
     procs = Processes(tmp)
     try:
         port = api.rsplit(":", 1)[1].split("/")[0]
@@ -89,6 +97,16 @@ start_date = "{date.today() - timedelta(days=60)}"
         yield {"api": api, "procs": procs}
     finally:
         procs.stop()
+        asyncio.run(_admin(db_url, f"DROP OWNED BY {WRITER}", f"DROP ROLE IF EXISTS {WRITER}"))
+
+
+async def _admin(url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        for sql in statements:
+            await conn.execute(sql)
+    finally:
+        await conn.close()
 
 
 async def test_a_short_interval_schedule_fires_and_completes_with_the_workers_config(
