@@ -187,3 +187,26 @@ async def test_views_are_recreated_only_when_changed_and_never_wait_long(
     finally:
         await analyst.close()
         await conn.close()
+
+
+async def test_status_is_not_blocked_by_an_analysts_open_transaction(
+    writer_url: str, db_url: str, tmp_path: Path
+) -> None:
+    """The filed case: status used to re-create views and queued behind an analyst for 23 s."""
+    config = tmp_path / "paysync.toml"
+    config.write_text('[[sources]]\nname = "bacs"\nprovider = "smarterpay"\n'
+                      'base_url = "https://127.0.0.1:1"\ntoken_env = "SP_TOKEN"\n')  # fmt: skip
+    analyst = await asyncpg.connect(db_url)
+    try:
+        tx = analyst.transaction()
+        await tx.start()
+        await analyst.fetch("SELECT * FROM analytics.payments LIMIT 1")
+        started = time.monotonic()
+        result = await asyncio.to_thread(
+            paysync, "status", env={"DATABASE_URL": writer_url, "PAYSYNC_CONFIG": str(config)}
+        )
+        assert result.returncode == 0, result.stderr
+        assert time.monotonic() - started < 20  # no lock wait (the old status waited for ever)
+        await tx.rollback()
+    finally:
+        await analyst.close()
