@@ -9,6 +9,7 @@ import contextlib
 from datetime import date
 from pathlib import Path
 
+import asyncpg
 import orjson
 import pytest
 
@@ -73,6 +74,35 @@ async def test_healthy_after_a_sync_and_the_table_fits_80_columns(db_url, emulat
     lagging = status(db_url, config, "--check", "--max-lag", "1s")
     assert lagging.returncode == 1 and "exceeds 1 s" in lagging.stderr, lagging.stderr
     assert "Traceback" not in lagging.stderr
+
+
+async def test_drift_found_by_reconciliation_or_new_rejects_turn_check_red(
+    db_url, emulator, config
+) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(
+            """INSERT INTO paysync.reconciliation_runs (range_from, range_to, sources, outcome,
+                   finished_at, differing) VALUES (now() - interval '30 days', now(), '{bacs}',
+                   'drift', now(), 3)"""
+        )
+        drift = status(db_url, config, "--check", "--max-lag", "30d")
+        assert drift.returncode == 1 and "last reconciliation: drift" in drift.stderr, drift.stderr
+        assert status(db_url, config).returncode == 0  # without --check: only failed runs count
+        await conn.execute("DELETE FROM paysync.reconciliation_runs")
+        run_id = await conn.fetchval("SELECT max(run_id) FROM paysync.sync_runs")
+        await conn.execute(
+            """INSERT INTO paysync.rejects (source, stream, run_id, raw, error)
+               VALUES ('bacs', 'payments', $1, '{}', 'planted')""",
+            run_id,
+        )
+        rejected = status(db_url, config, "--check", "--max-lag", "30d")
+        assert rejected.returncode == 1, rejected.stderr
+        assert "bacs/payments: 1 records rejected by the last run" in rejected.stderr
+        await conn.execute("DELETE FROM paysync.rejects")
+        assert status(db_url, config, "--check", "--max-lag", "30d").returncode == 0
+    finally:
+        await conn.close()
 
 
 async def test_a_failed_run_turns_status_red_and_json_carries_the_error(
