@@ -134,9 +134,17 @@ def test_url_with_password_parameter_is_never_printed() -> None:
     "url", ["postgresql://[::1/pay", "postgresql://app:pw@h:port/pay", "not a url"]
 )
 def test_malformed_database_url_is_one_line_exit_2(url: str) -> None:
-    result = paysync("db", "migrate", env={"DATABASE_URL": url})
+    for command in (["db", "migrate"], ["status"]):
+        result = paysync(*command, env={"DATABASE_URL": url})
+        assert_clean_failure(result, 2)
+        assert "malformed database URL" in result.stderr and ":pw@" not in result.stderr
+
+
+def test_status_check_without_sources_is_not_healthy(tmp_path: Path) -> None:
+    result = paysync("status", "--check", env={"DATABASE_URL": "postgresql://x@127.0.0.1:1/db"},
+                     cwd=tmp_path)  # fmt: skip
     assert_clean_failure(result, 2)
-    assert "malformed database URL" in result.stderr and ":pw@" not in result.stderr
+    assert "no [[sources]]" in result.stderr
 
 
 def test_duplicate_source_names_are_refused(tmp_path: Path) -> None:

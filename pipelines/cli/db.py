@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.cli._run import run, settings
+from pipelines.cli._run import fail, run, settings
 from pipelines.store import db as database
 from pipelines.store.migrate import migrate as apply_migrations
 from pipelines.store.roles import grant_reader as grant
@@ -39,7 +39,10 @@ def migrate() -> None:
 def url() -> None:
     """Print the database URL (without its password)."""
     config = settings()
-    typer.echo(database.redact(database.database_url(config.database)))
+    shown = database.redact(database.database_url(config.database))
+    if shown == database.UNPARSEABLE:
+        raise fail("malformed database URL; fix DATABASE_URL or [database] url", 2)
+    typer.echo(shown)
 
 
 @app.command("grant-reader")

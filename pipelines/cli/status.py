@@ -39,6 +39,8 @@ def status(
     """Per source and stream: last run, lag behind now, rows, rejects, drift, reconciliation."""
     max_lag_s = parse_duration(max_lag)
     config = settings()
+    if check and not config.sources:  # nothing to watch must not read as healthy
+        raise fail(f"no [[sources]] configured in {config.where}; nothing to check", 2)
 
     async def main() -> list[dict[str, object]]:
         conn = await db.connect(db.database_url(config.database))

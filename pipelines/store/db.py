@@ -113,6 +113,9 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
+UNPARSEABLE = "<unparseable URL>"
+
+
 def redact(url: str) -> str:
     """The URL without its password (``user:pw@`` or ``?password=``), for messages and
     ``paysync db url``; a URL too malformed to parse is not echoed at all."""
@@ -120,7 +123,7 @@ def redact(url: str) -> str:
         parts = urlsplit(url)
         password = parts.password
     except ValueError:
-        return "<unparseable URL>"
+        return UNPARSEABLE
     netloc = parts.netloc
     if password is not None:
         netloc = netloc.replace(f":{password}@", "@", 1)
