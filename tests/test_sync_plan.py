@@ -1,5 +1,6 @@
 """``paysync sync --plan`` shows what a run would read without reading or writing anything, and
-the sync summary fits 80 columns when piped (issue 18: the CLI an operator expects, item 7)."""
+the sync and reconcile tables fit 80 columns when piped (issue 18: the CLI an operator expects,
+item 7)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,9 @@ def test_plan_reads_nothing_then_shrinks_to_the_lookback(db_url: str, emulator, 
         gaps = sum((datetime.fromisoformat(b) - datetime.fromisoformat(a)).days + 1
                    for a, b in after[name]["intervals"])  # fmt: skip
         assert gaps <= 8, (name, after[name]["intervals"])
+
+    reconciled = paysync("reconcile", env={**env, "PAYSYNC_CONFIG": str(online)})
+    assert reconciled.returncode in (0, 1), reconciled.stderr  # clean or drift: both tabulated
+    lines = reconciled.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, reconciled.stdout
+    assert any(" payments " in f" {line} " for line in lines), reconciled.stdout
