@@ -75,7 +75,7 @@ def settings_for(url: str, emu) -> Settings:
 
 
 async def test_the_writer_role_syncs_everything_but_cannot_change_the_schema(
-    writer_url: str, db_url: str, emulator
+    writer_url: str, db_url: str, emulator, tmp_path: Path
 ) -> None:
     [report] = await service.sync(
         settings_for(writer_url, emulator), SyncRequest(as_of=emulator.clock_now())
@@ -89,6 +89,18 @@ async def test_the_writer_role_syncs_everything_but_cannot_change_the_schema(
             assert diff["counts"] == [0, 0], (spec.name, diff)
     finally:
         await conn.close()
+    config = tmp_path / "paysync.toml"
+    config.write_text(f'[[sources]]\nname = "bacs"\nprovider = "smarterpay"\n'
+                      f'base_url = "{emulator.base_url}"\ntoken_env = "SP_TOKEN"\n'
+                      f'ca_bundle = "{emulator.ca_path}"\nstart_date = "2018-01-01"\n')  # fmt: skip
+    env = {"DATABASE_URL": writer_url, "PAYSYNC_CONFIG": str(config), "SP_TOKEN": TOKEN}
+    for command in (
+        ["reconcile", "--repair"],
+        ["backfill", "--from", "2024-01-01", "--to", "2024-03-01"],
+    ):
+        result = await asyncio.to_thread(paysync, *command, env=env)
+        assert result.returncode in (0, 1), (command, result.stderr)  # ran to the end as writer
+        assert "permission denied" not in result.stderr and "Traceback" not in result.stderr
     writer = await asyncpg.connect(writer_url)
     try:
         for ddl in ("CREATE TABLE paysync.intruder (x int)",
