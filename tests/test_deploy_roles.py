@@ -222,3 +222,23 @@ async def test_status_is_not_blocked_by_an_analysts_open_transaction(
         await tx.rollback()
     finally:
         await analyst.close()
+
+
+async def test_a_table_added_later_reaches_the_writer_on_the_next_migrate(
+    fresh_db_url: str,
+) -> None:
+    role = f"paysync_writer_later_t{os.getpid()}"
+    conn = await asyncpg.connect(fresh_db_url)
+    try:
+        await conn.execute(f"DROP ROLE IF EXISTS {role}")
+        assert await grant_writer(conn, role) is True  # created NOLOGIN
+        await conn.execute("CREATE TABLE smarterpay.probe_later (id text)")
+        can = "SELECT has_table_privilege($1, 'smarterpay.probe_later', 'INSERT')"
+        assert await conn.fetchval(can, role) is False
+        await migrate(conn)
+        assert await conn.fetchval(can, role) is True
+        may_write_history = "SELECT has_table_privilege($1, 'paysync.schema_migrations', 'INSERT')"
+        assert await conn.fetchval(may_write_history, role) is False
+    finally:
+        await conn.execute(f"DROP OWNED BY {role}; DROP ROLE IF EXISTS {role}")
+        await conn.close()
