@@ -101,6 +101,17 @@ async def test_drift_found_by_reconciliation_or_new_rejects_turn_check_red(
         assert "bacs/payments: 1 records rejected by the last run" in rejected.stderr
         await conn.execute("DELETE FROM paysync.rejects")
         assert status(db_url, config, "--check", "--max-lag", "30d").returncode == 0
+        partial = await conn.fetchval(
+            """INSERT INTO paysync.sync_runs (kind, source, outcome, details, finished_at)
+               VALUES ('incremental', 'bacs', 'partial',
+                       '{"stream_errors": {"mandates": "provider contract changed?"}}', now())
+               RETURNING run_id"""
+        )
+        one_failed = status(db_url, config)
+        assert one_failed.returncode == 1, one_failed.stderr
+        assert "bacs/mandates: last run failed: provider contract changed?" in one_failed.stderr
+        assert "bacs/payments" not in one_failed.stderr
+        await conn.execute("DELETE FROM paysync.sync_runs WHERE run_id = $1", partial)
     finally:
         await conn.close()
 

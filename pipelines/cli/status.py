@@ -58,7 +58,8 @@ def status(
         typer.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
     else:
         Console(width=80).print(status_table(rows))
-    failed = [r for r in rows if r["last_run"] in FAILED]
+    # A stream that failed inside a partial run failed too (its error names it).
+    failed = [r for r in rows if r["last_run"] in FAILED or r["last_error"]]
     bad = {k: v for k, v in found.items() if v} if check else {}
     for r in failed:
         if (r["source"], r["stream"]) not in bad:
