@@ -136,7 +136,7 @@ def test_commands_refuse_a_database_behind_with_one_line_and_change_nothing(
 
 
 def test_a_missing_privilege_is_one_line_with_exit_2(
-    writer_url: str, db_url: str, tmp_path
+    writer_url: str, db_url: str, tmp_path, emulator
 ) -> None:
     config = tmp_path / "paysync.toml"
     config.write_text('[[sources]]\nname = "bacs"\nprovider = "smarterpay"\n'
@@ -146,6 +146,19 @@ def test_a_missing_privilege_is_one_line_with_exit_2(
         result = paysync("status", env={"DATABASE_URL": writer_url, "PAYSYNC_CONFIG": str(config)})
         assert_clean_failure(result, 2)
         assert "permission denied" in result.stderr and "grant-writer" in result.stderr
+    finally:
+        asyncio.run(_run(db_url, f"SELECT paysync.apply_writer_grants('{WRITER}')"))
+    # Inside the sync engine's worker tasks too (an ExceptionGroup, once a traceback).
+    online = tmp_path / "online.toml"
+    online.write_text(f'[[sources]]\nname = "bacs"\nprovider = "smarterpay"\n'
+                      f'base_url = "{emulator.base_url}"\ntoken_env = "SP_TOKEN"\n'
+                      f'ca_bundle = "{emulator.ca_path}"\nstart_date = "2018-01-01"\n')  # fmt: skip
+    asyncio.run(_run(db_url, f"REVOKE INSERT, UPDATE ON smarterpay.payments FROM {WRITER}"))
+    try:
+        result = paysync("sync", "--full-refresh", "--stream", "payments",
+                         env={"DATABASE_URL": writer_url, "PAYSYNC_CONFIG": str(online), "SP_TOKEN": TOKEN})  # fmt: skip
+        assert_clean_failure(result, 2)
+        assert "permission denied for table payments" in result.stderr, result.stderr
     finally:
         asyncio.run(_run(db_url, f"SELECT paysync.apply_writer_grants('{WRITER}')"))
     migrate_as_writer = paysync("db", "migrate", env={"DATABASE_URL": writer_url})

@@ -36,6 +36,17 @@ def privilege_message(exc: BaseException) -> str:
     )
 
 
+def _first_known(group: BaseExceptionGroup) -> BaseException | None:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            found = _first_known(exc)
+            if found is not None:
+                return found
+        elif isinstance(exc, PaysyncError | ProviderError | asyncpg.InsufficientPrivilegeError):
+            return exc
+    return None
+
+
 def settings() -> Settings:
     try:
         return load_settings()
@@ -50,6 +61,13 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         raise fail(str(exc), exc.exit_code) from None
     except asyncpg.InsufficientPrivilegeError as exc:
         raise fail(privilege_message(exc), PRIVILEGE_EXIT) from None
+    except BaseExceptionGroup as group:  # a TaskGroup's worker failed: report its first cause
+        leaf = _first_known(group)
+        if leaf is None:
+            raise
+        if isinstance(leaf, asyncpg.InsufficientPrivilegeError):
+            raise fail(privilege_message(leaf), PRIVILEGE_EXIT) from None
+        raise fail(str(leaf), leaf.exit_code) from None  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         typer.echo("paysync: interrupted; finished windows are kept, rerun to continue", err=True)
         sys.exit(130)
