@@ -219,7 +219,7 @@ async def test_status_is_not_blocked_by_an_analysts_open_transaction(
 ) -> None:
     """The filed case: status used to re-create views and queued behind an analyst for 23 s."""
     config = tmp_path / "paysync.toml"
-    config.write_text('[[sources]]\nname = "bacs"\nprovider = "smarterpay"\n'
+    config.write_text('[[sources]]\nname = "quiet"\nprovider = "smarterpay"\n'
                       'base_url = "https://127.0.0.1:1"\ntoken_env = "SP_TOKEN"\n')  # fmt: skip
     analyst = await asyncpg.connect(db_url)
     try:

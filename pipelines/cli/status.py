@@ -63,7 +63,8 @@ def status(
     bad = {k: v for k, v in found.items() if v} if check else {}
     for r in failed:
         if (r["source"], r["stream"]) not in bad:
-            bad[(r["source"], r["stream"])] = [f"last run failed: {r['last_error']}"]
+            why = r["last_error"] or f"no error recorded (see run {r['last_run_id']}'s log)"
+            bad[(r["source"], r["stream"])] = [f"last run failed: {why}"]
     if bad:
         for (source, stream), why in bad.items():
             typer.echo(f"paysync: {source}/{stream}: {'; '.join(why)}", err=True)

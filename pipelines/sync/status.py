@@ -70,7 +70,8 @@ def problems(row: dict[str, Any], max_lag_s: float) -> list[str]:
     """Why this stream is unhealthy, empty when it is fine (``status --check``)."""
     found = []
     if row["last_run"] in FAILED or row["last_error"]:
-        found.append(f"last run {row['last_run'] or 'failed'}: {row['last_error'] or 'no error'}")
+        why = row["last_error"] or f"no error recorded (see run {row['last_run_id']}'s log)"
+        found.append(f"last run {row['last_run'] or 'failed'}: {why}")
     if row["lag_s"] is None:
         found.append("never synced successfully")
     elif row["lag_s"] > max_lag_s:
