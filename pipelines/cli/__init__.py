@@ -7,9 +7,11 @@ import typer
 
 from pipelines.cli import db, dbt, emulator, webhooks
 from pipelines.cli.backfill import backfill
+from pipelines.cli.check import check
 from pipelines.cli.demo import demo
 from pipelines.cli.metrics import metrics
 from pipelines.cli.reconcile import reconcile
+from pipelines.cli.sources import sources
 from pipelines.cli.status import status
 from pipelines.cli.sync import sync
 from pipelines.sync import logs
@@ -51,3 +53,5 @@ app.command()(status)
 app.command()(reconcile)
 app.command()(demo)
 app.command()(metrics)
+app.command()(check)
+app.command()(sources)

@@ -1,14 +1,15 @@
-"""``paysync db …``: migrate, url, grant-reader, prune, stop."""
+"""``paysync db …``: migrate, url, grant-reader, grant-writer, prune, stop."""
 
 from __future__ import annotations
 
 import typer
 
-from pipelines.cli._run import run, settings
+from pipelines.cli._run import fail, run, settings
 from pipelines.cli.prune import prune
 from pipelines.store import db as database
 from pipelines.store.migrate import migrate as apply_migrations
 from pipelines.store.roles import grant_reader as grant
+from pipelines.store.roles import grant_writer as grant_dml
 
 app = typer.Typer(
     help="Database: migrations, connection URL, analyst access.", no_args_is_help=True
@@ -40,7 +41,10 @@ def migrate() -> None:
 def url() -> None:
     """Print the database URL (without its password)."""
     config = settings()
-    typer.echo(database.redact(database.database_url(config.database)))
+    shown = database.redact(database.database_url(config.database))
+    if shown == database.UNPARSEABLE:
+        raise fail("malformed database URL; fix DATABASE_URL or [database] url", 2)
+    typer.echo(shown)
 
 
 @app.command("grant-reader")
@@ -70,6 +74,29 @@ def grant_reader(
         typer.echo(
             f"{role} can read schemas analytics, smarterpay, smart2pay ({scope}); nothing in paysync"
         )
+
+    run(main)
+
+
+@app.command("grant-writer")
+def grant_writer(
+    role: str = typer.Argument(..., help="PostgreSQL role that runs sync, reconcile, status"),
+) -> None:
+    """Give ROLE DML on paysync's tables and no DDL: the role every command but `db migrate`
+    runs as. Run as the schema owner; every later migrate extends it to new tables."""
+    config = settings()
+
+    async def main() -> None:
+        conn = await database.connect(database.database_url(config.database))
+        try:
+            created = await grant_dml(conn, role)
+        finally:
+            await conn.close()
+        if created:
+            typer.echo(
+                f"created role {role} (NOLOGIN); give it a login with ALTER ROLE … LOGIN PASSWORD …"
+            )
+        typer.echo(f"{role} can read and write paysync's tables; it cannot change the schema")
 
     run(main)
 

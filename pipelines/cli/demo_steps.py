@@ -12,6 +12,7 @@ import asyncpg
 
 from connectors.emulator_kit.testing import RunningEmulator, launch
 from pipelines.store import db
+from pipelines.store.migrate import migrate
 from pipelines.store.settings import DatabaseSettings, Settings, Smart2PaySource, SmarterPaySource
 
 DEMO_DATABASE = "paysync_demo"
@@ -55,7 +56,13 @@ async def fresh_demo_database(settings: Settings) -> str:
         await conn.execute(f"CREATE DATABASE {DEMO_DATABASE}")
     finally:
         await conn.close()
-    return db.with_database(server, DEMO_DATABASE)
+    url = db.with_database(server, DEMO_DATABASE)
+    conn = await db.connect(url)
+    try:
+        await migrate(conn)  # the demo is its own owner; sync itself never migrates
+    finally:
+        await conn.close()
+    return url
 
 
 def as_of(emulator: RunningEmulator) -> datetime:

