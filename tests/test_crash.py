@@ -24,6 +24,7 @@ from connectors.emulator_kit.testing import start_emulator
 from connectors.smarterpay import STREAMS
 from pipelines.store.db import start_embedded, stop_embedded
 from pipelines.sync.runs import start_run
+from tests.conftest import traversable
 from tests.test_sync_smarterpay import TOKEN, assert_equals_truth
 from tests.truth import resource_of
 
@@ -143,7 +144,7 @@ def restart(data_dir: Path) -> str:
 
 
 def test_postgres_stopped_mid_sync_is_exit_3_in_one_line(tmp_path: Path) -> None:
-    data_dir = tmp_path / "pg"
+    data_dir = traversable(tmp_path) / "pg"  # as root, paysync refuses a 0700 parent
     url = start_embedded(data_dir, keep_running=True)
     try:
         with start_emulator(
@@ -151,6 +152,9 @@ def test_postgres_stopped_mid_sync_is_exit_3_in_one_line(tmp_path: Path) -> None
         ) as emu:
             emu.clock_freeze(True)
             env = environment(tmp_path, emu, url, data_start(emu))
+            migrated = subprocess.run([PAYSYNC, "db", "migrate"], env=env, capture_output=True,
+                                      text=True, timeout=120)  # fmt: skip
+            assert migrated.returncode == 0, migrated.stderr  # only migrate changes the schema
             command = [PAYSYNC, "sync", "--json"]
             process = subprocess.Popen(
                 command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True

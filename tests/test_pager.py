@@ -72,3 +72,23 @@ async def test_server_ignoring_the_page_number_stops_loudly() -> None:
     server = Server(1200, ignore_page_no=True)
     with pytest.raises(ContractChangedError, match="ignores the paging parameters"):
         await read(server, PageSize(500))
+
+
+class Arriving(Server):
+    """A record arrives (sorting first) right after the first page was served: the window grew
+    while it was paged, as late or back-dated records do."""
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        body = await super().get_json(path, params)
+        if len(self.requests) == 1:
+            self.records.insert(0, {"ID": "CBA-LATE", "Account_Number": "12345678"})
+        return body
+
+
+@pytest.mark.parametrize("total", [1, 2, 7])
+async def test_a_record_arriving_while_paging_is_not_a_page_cap(total: int) -> None:
+    server = Arriving(total)
+    size = PageSize(500)
+    ids = await read(server, size)
+    assert set(ids) == {r["ID"] for r in server.records}  # the late one too, nothing lost
+    assert size.ask == 500  # a short first page plus an arrival taught no cap of `total`

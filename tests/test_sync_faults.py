@@ -33,7 +33,9 @@ async def test_fault_plan_ends_equal_to_truth(db_url: str) -> None:
         faulted = await sync(settings, emu)
         served = emu.stats()["by_status"]
         assert {"429", "500", "503"} <= set(served), served  # the faults really happened
-        assert faulted.counts.retries > 0 and faulted.outcome == "succeeded"
+        assert faulted.counts.retries > 0 and faulted.outcome == "succeeded", {
+            s.name: s.error for s in faulted.streams.values() if s.error
+        }
         conn = await asyncpg.connect(db_url)
         try:
             rejects = await conn.fetchval(

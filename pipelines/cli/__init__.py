@@ -31,7 +31,10 @@ def main(
         "text", "--log-format", help="Log lines on stderr as text or json (one object a line)."
     ),
     log_level: str = typer.Option(
-        "INFO", "--log-level", help="INFO: a line per stream per run; DEBUG: per window too."
+        "WARNING",
+        "--log-level",
+        help="WARNING (default): problems only; INFO: a line per stream per run with its "
+        "figures; DEBUG: a line per window too.",
     ),
 ) -> None:
     """Sync SmarterPay Cloud and Smart2Pay / GlobalPay into PostgreSQL, provably exact."""

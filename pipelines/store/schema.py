@@ -37,6 +37,6 @@ async def require_current(conn: asyncpg.Connection) -> int:
         at = f"version {max(applied):04d}" if applied else "not migrated"
         raise MigrationError(
             f"the database is {at}, this paysync needs {max(expected):04d} "
-            f"(missing {', '.join(f'{v:04d}' for v in sorted(missing))}); {MIGRATE}"
+            f"({len(missing)} missing, from {min(missing):04d}); {MIGRATE}"
         )
     return max(expected)

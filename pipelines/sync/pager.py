@@ -26,6 +26,11 @@ from pipelines.load.records import Page, split_page
 from pipelines.sync.ahead import Ahead, Lanes, wire
 
 MAX_PAGES_PER_WINDOW = 100_000
+# INFERRED: no provider caps a list page below this. A page shorter than this that a confirming
+# request finds more behind means records arrived while the window was paged (a late or
+# back-dated record), not a cap: learning a cap of 1 made every later page a single record.
+MIN_BELIEVED_CAP = 10
+MAX_ARRIVAL_REREADS = 3
 
 
 @dataclass
@@ -92,6 +97,10 @@ class _Restart(Exception):
         self.paginator, self.reason = paginator, reason
 
 
+class _Arrived(_Restart):
+    """Records arrived while the window was paged: read it again as it is now."""
+
+
 @dataclass
 class Pager:
     http: HttpClient
@@ -112,12 +121,20 @@ class Pager:
         return paginator
 
     async def pages(self) -> AsyncIterator[Page]:
-        paginator, rereads = self._paginator(), 0
+        paginator, rereads, arrivals = self._paginator(), 0, 0
         while True:
             try:
                 async for page in self._pass(paginator):
                     yield page
                 return
+            except _Arrived as arrived:
+                arrivals += 1
+                if arrivals > MAX_ARRIVAL_REREADS:
+                    raise ContractChangedError(
+                        f"{self._where()}: {arrived.reason}, {arrivals} times in a row; the "
+                        "window is not committed. Retry later; if it persists the provider "
+                        "may ignore the paging parameters (check them against its documentation)"
+                    ) from None
             except _Restart as restart:
                 if restart.paginator is not paginator:  # the server ignores this generation
                     paginator = restart.paginator
@@ -186,6 +203,10 @@ class Pager:
             problem = "the answer carries no totals where this paging generation has them"
         if problem is None:
             return
+        confirm = params.get("_confirm")
+        if confirm is not None and int(confirm) < MIN_BELIEVED_CAP and "same page" in problem:
+            # a tiny confirming page repeating the last record: one arrived ahead of it
+            raise _Arrived(paginator, f"records arrived while the window was paged ({problem})")
         if paginator.fallback is not None:
             raise _Restart(paginator.fallback, problem)
         raise ContractChangedError(
@@ -201,7 +222,10 @@ class Pager:
         count = len(items)
         confirm = params.get("_confirm")
         if confirm is not None and count:
-            # The confirming request found more: the short page was the server's page size.
+            # The confirming request found more: the short page was the server's page size,
+            # unless it is too short to be anyone's page size.
+            if int(confirm) < MIN_BELIEVED_CAP:
+                raise _Arrived(paginator, "records arrived while the window was paged")
             self.size.learn_cap(int(confirm))
         self.size.served(count)
         following = paginator.next(wire(params), count, body)

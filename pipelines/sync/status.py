@@ -17,7 +17,9 @@ from pipelines.sync.runs import mark_abandoned
 
 STREAM_STATUS = """
 SELECT st.cursor, st.last_success_at,
-       (SELECT count(*) FROM {table} WHERE source = $1 AND _deleted_at IS NULL) AS rows,
+       -- the trigger-kept counters (migration 0012), not a count of a table of millions
+       (SELECT coalesce(sum(live_rows), 0) FROM paysync.stream_row_counts
+        WHERE provider = '{schema}' AND stream = $2 AND source = $1)::bigint AS rows,
        (SELECT count(*) FROM paysync.rejects WHERE source = $1 AND stream = $2) AS rejects,
        (SELECT count(*) FROM paysync.schema_drift WHERE source = $1 AND stream = $2) AS drift,
        (SELECT count(*) FROM paysync.refetch_queue WHERE source = $1 AND stream = $2) AS queued,
@@ -53,8 +55,9 @@ async def stream_status(conn: asyncpg.Connection, settings: Settings) -> list[di
         provider = connector(source.provider)
         recon = await conn.fetchrow(LAST_RECONCILIATION, source.name)
         for spec in provider.streams.values():
-            table = f"{provider.provider}.{spec.name}"
-            found = await conn.fetchrow(STREAM_STATUS.format(table=table), source.name, spec.name)
+            found = await conn.fetchrow(
+                STREAM_STATUS.format(schema=provider.provider), source.name, spec.name
+            )
             assert found is not None
             # Streams read whole (no time window) have no cursor: their lag is the last success.
             cursor = found["cursor"] or found["last_success_at"]
