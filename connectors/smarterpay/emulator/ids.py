@@ -5,13 +5,31 @@ from __future__ import annotations
 
 import uuid
 
-from connectors.emulator_kit.lazy import B36, from_b36, record_rng, to_b36
+from connectors.emulator_kit.lazy import (
+    B36,
+    first_draw,
+    from_b36,
+    record_rng,
+    resource_key,
+    to_b36,
+    token36_of,
+)
 
 INDEX_WIDTH = 7
+_id_keys: dict[tuple[int, str], int] = {}  # (seed, resource) -> key; a few dozen entries
 
 
 def make_id(seed: int, prefix: str, resource: str, i: int, total: int = 16) -> str:
-    tail = record_rng(seed, resource + "#id", i).token(total - INDEX_WIDTH)
+    # The tail is record_rng(seed, resource + "#id", i).token(total - INDEX_WIDTH); ids take
+    # one 64-bit draw (9 characters), so it is computed from that draw directly.
+    key = _id_keys.get((seed, resource))
+    if key is None:
+        key = _id_keys[(seed, resource)] = resource_key(seed, resource + "#id")
+    n = total - INDEX_WIDTH
+    if n <= 12:
+        tail = token36_of(first_draw(key, i), n)
+    else:
+        tail = record_rng(seed, resource + "#id", i).token(n)
     return f"{prefix}{to_b36(i, INDEX_WIDTH)}{tail}"
 
 
