@@ -18,6 +18,7 @@ T = TypeVar("T")
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
 # Two base-36 digits per table lookup: ids and tokens are most of a record's rendering cost.
 # _LOW_FIRST[k] is k's two digits least significant first (as Stream.token emits them),
 # B36_PAIRS[k] most significant first (as to_b36 writes numbers).
@@ -74,6 +75,8 @@ class Stream:
     def token(self, n: int, alphabet: str = B36) -> str:
         if alphabet is B36:
             return _token36(self, n)
+        if alphabet == DIGITS and n <= 12:  # one draw's decimal digits, least significant first
+            return str(self.next64() % 10**n).zfill(n)[::-1]
         size = len(alphabet)
         value = self.next64()
         out = []
@@ -85,7 +88,7 @@ class Stream:
         return "".join(out)
 
     def digits(self, n: int) -> str:
-        return self.token(n, "0123456789")
+        return self.token(n, DIGITS)
 
 
 def _token36(stream: Stream, n: int) -> str:
