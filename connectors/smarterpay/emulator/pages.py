@@ -1,4 +1,5 @@
-"""Whole pages of payments and submission lines rendered together, for list requests.
+"""Whole pages of records rendered together, for list requests: payments and submission lines
+here, mandates and accounts in pages_accounts.py.
 
 Profiled (cProfile, 1M-record history, pages of 500): rendering a payment record by record cost
 ~24 µs, most of it Python call overhead around tiny pure functions — a Stream object per field,
@@ -15,78 +16,24 @@ key order — `tests/smarterpay_emulator` compares the two and pins the bytes se
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from connectors.emulator_kit.lazy import (
-    B36_PAIRS,
     Stream,
     Timeline,
     draw_at,
     index_mix,
     resource_key,
-    to_b36,
-    token36_of,
 )
+from connectors.smarterpay.emulator import pages_accounts
 from connectors.smarterpay.emulator.dataset import Dataset
-from connectors.smarterpay.emulator.gen_dd import CLAIM_STRIDE, payment_dates
-from connectors.smarterpay.emulator.ids import INDEX_WIDTH
+from connectors.smarterpay.emulator.gen_dd import CLAIM_STRIDE
+from connectors.smarterpay.emulator.page_parts import Days, created_times, ids_for
 from connectors.smarterpay.emulator.timefmt import DAY
 
 Record = dict[str, Any]
 PageRenderer = Callable[[Dataset, Sequence[int], float, bool], list[Record]]
-
-
-class _Days:
-    """Per-day values shared by the records of a page: ISO prefixes and payment dates."""
-
-    def __init__(self) -> None:
-        self._prefix: dict[int, str] = {}
-        self._dates: dict[tuple[int, bool], tuple[int, int, int]] = {}
-
-    def iso_z(self, ts: int) -> str:
-        d, s = divmod(ts, DAY)
-        prefix = self._prefix.get(d)
-        if prefix is None:
-            prefix = self._prefix[d] = time.strftime("%Y-%m-%dT", time.gmtime(d * DAY))
-        h, rest = divmod(s, 3600)
-        m, sec = divmod(rest, 60)
-        return f"{prefix}{h:02d}:{m:02d}:{sec:02d}Z"
-
-    def day(self, ts: int) -> str:
-        return self.iso_z(ts)[:10]
-
-    def payment_dates(self, created: int) -> tuple[int, int, int]:
-        # payment_dates depends on the day and on whether the 18:00 file run has passed
-        key = (created // DAY, created % DAY < 18 * 3600)
-        dates = self._dates.get(key)
-        if dates is None:
-            dates = self._dates[key] = payment_dates(created)
-        return dates
-
-
-def _ids(seed: int, prefix: str, resource: str) -> Callable[[int, int], str]:
-    """ids.make_id(seed, prefix, resource, i) for many i: 7 index digits and a 9-character
-    tail from the record's first draw, with the key looked up once."""
-    key = resource_key(seed, resource + "#id")
-    tail = 16 - INDEX_WIDTH
-    heads: dict[int, str] = {}  # prefix + the index's high 5 digits, shared by 1,296 records
-
-    def one(i: int, mixed: int) -> str:
-        """`mixed`: index_mix(i)."""
-        high, low = divmod(i, 1296)
-        head = heads.get(high)
-        if head is None:
-            head = heads[high] = prefix + to_b36(high, INDEX_WIDTH - 2)
-        return f"{head}{B36_PAIRS[low]}{token36_of(draw_at(key, mixed), tail)}"
-
-    return one
-
-
-def _created(ds: Dataset, resource: str, indices: Sequence[int]) -> list[int]:
-    timeline = ds.timelines[resource]
-    return [timeline[i] for i in indices]
 
 
 def _mandate_bounds(ds: Dataset, created: Sequence[int]) -> list[int]:
@@ -108,10 +55,10 @@ def _mandate_bounds(ds: Dataset, created: Sequence[int]) -> list[int]:
 def payments(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> list[Record]:
     """gen_dd.payment for each generated index, in the order given."""
     order = sorted(set(indices))
-    created = _created(ds, "payments", order)
+    created = created_times(ds, "payments", order)
     bounds = _mandate_bounds(ds, created)
-    seed, days = ds.seed, _Days()
-    pay_id, mandate_id = _ids(seed, "P01", "payments"), _ids(seed, "M01", "mandates")
+    seed, days = ds.seed, Days()
+    pay_id, mandate_id = ids_for(seed, "P01", "payments"), ids_for(seed, "M01", "mandates")
     k_mandate = resource_key(seed, "payments#mandate")
     k_amount = resource_key(seed, "payments#amount")
     k_type = resource_key(seed, "payments#type")
@@ -164,15 +111,15 @@ def _payment_outcome(life: Stream, i: int, outcome: int, t: float, claims: int) 
 
 def submission_lines(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> list[Record]:
     """gen_other.submission_line for each generated index (all below the payment count)."""
-    seed, days = ds.seed, _Days()
-    line_id, pay_id = _ids(seed, "FL01", "submissionlines"), _ids(seed, "P01", "payments")
-    file_id = _ids(seed, "FS01", "submissions")
+    seed, days = ds.seed, Days()
+    line_id, pay_id = ids_for(seed, "FL01", "submissionlines"), ids_for(seed, "P01", "payments")
+    file_id = ids_for(seed, "FS01", "submissions")
     k_amount = resource_key(seed, "payments#amount")
     k_type = resource_key(seed, "payments#type")
     first_file = ds.timelines["submissions"][0]
     lines = ds.timelines["submissionlines"]
     out = []
-    for i, paid in zip(indices, _created(ds, "payments", indices), strict=True):
+    for i, paid in zip(indices, created_times(ds, "payments", indices), strict=True):
         mixed, created = index_mix(i), lines[i]
         _, collection, _ = days.payment_dates(paid)
         u_type = (draw_at(k_type, mixed) >> 11) / 9007199254740992.0
@@ -195,4 +142,7 @@ def submission_lines(ds: Dataset, indices: Sequence[int], t: float, detail: bool
 RENDERERS: dict[str, PageRenderer] = {
     "payments": payments,
     "submissionlines": submission_lines,
+    "mandates": pages_accounts.mandates,
+    "bankaccounts": pages_accounts.bank_accounts,
+    "customeraccounts": pages_accounts.customer_accounts,
 }
