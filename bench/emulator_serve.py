@@ -88,7 +88,7 @@ async def _fetch_all(
     """(bodies, bytes, seconds) for GETting every path, `concurrency` at once."""
     todo = list(reversed(paths))
     size = 0
-    connector = aiohttp.TCPConnector(ssl=emu.ssl_context(), limit=concurrency)
+    connector = aiohttp.TCPConnector(ssl=emu.ssl_context() or False, limit=concurrency)
     async with aiohttp.ClientSession(emu.base_url, connector=connector, headers=headers) as s:
 
         async def worker() -> None:

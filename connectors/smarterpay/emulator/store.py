@@ -64,7 +64,8 @@ class Store:
                 continue
             record = next(batch)
             if len(overlay):  # as render_index: pinned fields override the generated ones
-                entry = overlay.get(record.get(res.item_id_key if not detail else res.id_key))
+                record_id = record.get(res.item_id_key if not detail else res.id_key)
+                entry = None if record_id is None else overlay.get(record_id)
                 if entry is not None and entry.overrides:
                     record.update(entry.overrides)
             out.append(record)
