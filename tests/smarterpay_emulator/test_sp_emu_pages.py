@@ -40,7 +40,7 @@ def _one_by_one(emu: Emulator, name: str, indices: list[int], t: float) -> list[
 def test_pages_equal_records_one_by_one(emu: Emulator, name: str) -> None:
     rng = random.Random(5)
     count = emu.ds.count(name)
-    starts = [0, 1_290, 36**3 - 250, count - 500] + [rng.randrange(count - 500) for _ in range(8)]
+    starts = [0, 1_290, 36**3 - 250, count - 500] + [rng.randrange(count - 500) for _ in range(4)]
     residue = resource_key(emu.ds.seed, "claims") % pages.CLAIM_STRIDE
     claims = list(range(residue, count, 64 * 997))  # payments that may be claimed
     compared = 0
@@ -58,7 +58,7 @@ def test_pages_equal_records_one_by_one(emu: Emulator, name: str) -> None:
                     emu, name, indices, t
                 ), (name, start, t)
                 compared += len(indices)
-    assert compared > 45_000
+    assert compared > 30_000
 
 
 def test_claimed_and_failed_payments_are_among_those_compared(emu: Emulator) -> None:
