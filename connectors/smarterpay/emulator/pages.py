@@ -114,6 +114,7 @@ def submission_lines(ds: Dataset, indices: Sequence[int], t: float, detail: bool
     seed, days = ds.seed, Days()
     line_id, pay_id = ids_for(seed, "FL01", "submissionlines"), ids_for(seed, "P01", "payments")
     file_id = ids_for(seed, "FS01", "submissions")
+    files: dict[int, str] = {}  # a page's lines come from one or two daily files
     k_amount = resource_key(seed, "payments#amount")
     k_type = resource_key(seed, "payments#type")
     first_file = ds.timelines["submissions"][0]
@@ -131,7 +132,7 @@ def submission_lines(ds: Dataset, indices: Sequence[int], t: float, detail: bool
                 "collection_date": days.iso_z(collection),  # the samples carry a datetime
                 "record_id": pay_id(i, mixed),
                 "status": "Successful",
-                "submission_id": file_id(k, index_mix(k)),
+                "submission_id": files.get(k) or files.setdefault(k, file_id(k, index_mix(k))),
                 "transaction_code": "01" if u_type < 0.15 else "17",
                 "type": "payment",
             }
