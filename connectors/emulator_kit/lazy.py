@@ -27,7 +27,8 @@ B36_PAIRS = tuple(a + b for a in B36 for b in B36)
 _TRIPLES: tuple[str, ...] = ()  # three digits least significant first; built on first use
 
 
-def _triples() -> tuple[str, ...]:
+def base36_triples() -> tuple[str, ...]:
+    """k < 46656 as three base-36 digits, least significant first (Stream.token's order)."""
     global _TRIPLES
     if not _TRIPLES:  # 46,656 short strings (~2.5 MB): only emulators that render ids pay it
         _TRIPLES = tuple(p + c for c in B36 for p in _LOW_FIRST)
@@ -144,7 +145,7 @@ def first_random(key: int, i: int) -> float:
 def token36_of(value: int, n: int) -> str:
     """The first min(n, 12) characters Stream.token(n) makes of one 64-bit draw `value`."""
     if n == 9:  # id tails: three lookups
-        triples = _TRIPLES or _triples()
+        triples = _TRIPLES or base36_triples()
         high = value // 46656
         return triples[value % 46656] + triples[high % 46656] + triples[high // 46656 % 46656]
     out = []

@@ -7,7 +7,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from connectors.emulator_kit.lazy import B36_PAIRS, draw_at, resource_key, to_b36, token36_of
+from connectors.emulator_kit.lazy import (
+    B36_PAIRS,
+    base36_triples,
+    draw_at,
+    resource_key,
+    to_b36,
+)
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_dd import payment_dates
 from connectors.smarterpay.emulator.ids import INDEX_WIDTH
@@ -44,10 +50,11 @@ class Days:
 
 def ids_for(seed: int, prefix: str, resource: str) -> Callable[[int, int], str]:
     """ids.make_id(seed, prefix, resource, i) for many i: 7 index digits and a 9-character
-    tail from the record's first draw, with the key looked up once."""
+    tail (token36_of the record's first draw, written out: several ids per record)."""
     key = resource_key(seed, resource + "#id")
-    tail = 16 - INDEX_WIDTH
+    assert 16 - INDEX_WIDTH == 9, "ids carry 9 random characters"
     heads: dict[int, str] = {}  # prefix + the index's high 5 digits, shared by 1,296 records
+    triples = base36_triples()
 
     def one(i: int, mixed: int) -> str:
         """`mixed`: index_mix(i)."""
@@ -55,7 +62,12 @@ def ids_for(seed: int, prefix: str, resource: str) -> Callable[[int, int], str]:
         head = heads.get(high)
         if head is None:
             head = heads[high] = prefix + to_b36(high, INDEX_WIDTH - 2)
-        return f"{head}{B36_PAIRS[low]}{token36_of(draw_at(key, mixed), tail)}"
+        value = draw_at(key, mixed)
+        rest = value // 46656
+        return (
+            f"{head}{B36_PAIRS[low]}{triples[value % 46656]}"
+            f"{triples[rest % 46656]}{triples[rest // 46656 % 46656]}"
+        )
 
     return one
 
