@@ -137,11 +137,6 @@ def first_draw(key: int, i: int) -> int:
     return draw_at(key, index_mix(i))
 
 
-def first_random(key: int, i: int) -> float:
-    """`record_rng(...).random()` for the first draw (see first_draw)."""
-    return (first_draw(key, i) >> 11) / 9007199254740992.0
-
-
 def token36_of(value: int, n: int) -> str:
     """The first min(n, 12) characters Stream.token(n) makes of one 64-bit draw `value`."""
     if n == 9:  # id tails: three lookups
@@ -202,6 +197,20 @@ class Timeline(Sequence[int]):
     def at(self, i: int) -> int:
         return self[i]
 
+    def many(self, indices: Sequence[int]) -> list[int]:
+        """[self[i] for i in indices], the formula written out (a page renderer's loop)."""
+        size, start, step, key = self.size, self.start, self.step, self._key
+        if indices and not (0 <= min(indices) and max(indices) < size):
+            raise IndexError(indices)
+        out = []
+        for i in indices:
+            z = key ^ ((i * _GOLDEN) & _MASK)
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+            jitter = ((z ^ (z >> 31)) >> 11) / 9007199254740992.0
+            out.append(int(start + (i + 0.999 * jitter) * step))
+        return out
+
     def first_at_or_after(self, ts: float) -> int:
         return self._search(ts, bisect.bisect_left)
 
@@ -248,6 +257,9 @@ class MappedTimeline(Timeline):
         if not 0 <= i < self.size:
             raise IndexError(i)
         return self._fn(i)
+
+    def many(self, indices: Sequence[int]) -> list[int]:
+        return [self[i] for i in indices]
 
     def _search(self, ts: float, side: Callable[..., int]) -> int:
         return side(self, ts)

@@ -73,5 +73,4 @@ def ids_for(seed: int, prefix: str, resource: str) -> Callable[[int, int], str]:
 
 
 def created_times(ds: Dataset, resource: str, indices: Sequence[int]) -> list[int]:
-    timeline = ds.timelines[resource]
-    return [timeline[i] for i in indices]
+    return ds.timelines[resource].many(indices)

@@ -30,7 +30,7 @@ from connectors.smarterpay.emulator import pages_accounts
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_dd import CLAIM_STRIDE
 from connectors.smarterpay.emulator.page_parts import Days, created_times, ids_for
-from connectors.smarterpay.emulator.timefmt import DAY
+from connectors.smarterpay.emulator.timefmt import DAY, next_file_time
 
 Record = dict[str, Any]
 PageRenderer = Callable[[Dataset, Sequence[int], float, bool], list[Record]]
@@ -118,10 +118,9 @@ def submission_lines(ds: Dataset, indices: Sequence[int], t: float, detail: bool
     k_amount = resource_key(seed, "payments#amount")
     k_type = resource_key(seed, "payments#type")
     first_file = ds.timelines["submissions"][0]
-    lines = ds.timelines["submissionlines"]
     out = []
     for i, paid in zip(indices, created_times(ds, "payments", indices), strict=True):
-        mixed, created = index_mix(i), lines[i]
+        mixed, created = index_mix(i), next_file_time(paid)  # = lines[i] (dataset.py)
         _, collection, _ = days.payment_dates(paid)
         u_type = (draw_at(k_type, mixed) >> 11) / 9007199254740992.0
         k = (created - first_file) // DAY
