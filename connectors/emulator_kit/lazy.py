@@ -18,6 +18,21 @@ T = TypeVar("T")
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
+# Two base-36 digits per table lookup: ids and tokens are most of a record's rendering cost.
+# _LOW_FIRST[k] is k's two digits least significant first (as Stream.token emits them),
+# B36_PAIRS[k] most significant first (as to_b36 writes numbers).
+_LOW_FIRST = tuple(a + b for b in B36 for a in B36)
+B36_PAIRS = tuple(a + b for a in B36 for b in B36)
+_TRIPLES: tuple[str, ...] = ()  # three digits least significant first; built on first use
+
+
+def base36_triples() -> tuple[str, ...]:
+    """k < 46656 as three base-36 digits, least significant first (Stream.token's order)."""
+    global _TRIPLES
+    if not _TRIPLES:  # 46,656 short strings (~2.5 MB): only emulators that render ids pay it
+        _TRIPLES = tuple(p + c for c in B36 for p in _LOW_FIRST)
+    return _TRIPLES
 
 
 @lru_cache(maxsize=1024)
@@ -59,6 +74,10 @@ class Stream:
         return seq[self.next64() % len(seq)]
 
     def token(self, n: int, alphabet: str = B36) -> str:
+        if alphabet is B36:
+            return _token36(self, n)
+        if alphabet == DIGITS and n <= 12:  # one draw's decimal digits, least significant first
+            return str(self.next64() % 10**n).zfill(n)[::-1]
         size = len(alphabet)
         value = self.next64()
         out = []
@@ -70,7 +89,22 @@ class Stream:
         return "".join(out)
 
     def digits(self, n: int) -> str:
-        return self.token(n, "0123456789")
+        return self.token(n, DIGITS)
+
+
+def _token36(stream: Stream, n: int) -> str:
+    """Stream.token(n) over B36, two digits per lookup; the same characters in the same order
+    (12 digits per 64-bit draw, least significant first)."""
+    out = []
+    while n > 0:
+        value, take = stream.next64(), min(n, 12)
+        n -= take
+        for _ in range(take // 2):
+            value, pair = divmod(value, 1296)
+            out.append(_LOW_FIRST[pair])
+        if take % 2:
+            out.append(B36[value % 36])
+    return "".join(out)
 
 
 def record_rng(seed: int, resource: str, i: int) -> Stream:
@@ -78,9 +112,52 @@ def record_rng(seed: int, resource: str, i: int) -> Stream:
     return Stream(resource_key(seed, resource) ^ _mix((i * _GOLDEN) & _MASK))
 
 
+def index_mix(i: int) -> int:
+    """The part of record i's random streams shared by every resource: `record_rng(seed, r, i)`
+    starts at `resource_key(seed, r) ^ index_mix(i)`. Computed once per record, it halves the
+    cost of drawing a field from several resources' streams."""
+    z = (i * _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def draw_at(key: int, mixed: int) -> int:
+    """The first 64-bit draw of `record_rng` for the resource whose `resource_key` is `key`, of
+    the record whose `index_mix` is `mixed` (`_mix` written out: several per generated record)."""
+    z = ((key ^ mixed) + _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def first_draw(key: int, i: int) -> int:
+    """`Stream(key ^ mix(i)).next64()` without the object: the first 64-bit draw of record i of
+    the resource whose `resource_key` is `key` (most fields use only that one draw)."""
+    return draw_at(key, index_mix(i))
+
+
+def token36_of(value: int, n: int) -> str:
+    """The first min(n, 12) characters Stream.token(n) makes of one 64-bit draw `value`."""
+    if n == 9:  # id tails: three lookups
+        triples = _TRIPLES or base36_triples()
+        high = value // 46656
+        return triples[value % 46656] + triples[high % 46656] + triples[high // 46656 % 46656]
+    out = []
+    for _ in range(n // 2):
+        value, pair = divmod(value, 1296)
+        out.append(_LOW_FIRST[pair])
+    if n % 2:
+        out.append(B36[value % 36])
+    return "".join(out)
+
+
 def to_b36(n: int, width: int) -> str:
     out = []
-    for _ in range(width):
+    for _ in range(width // 2):
+        n, pair = divmod(n, 1296)
+        out.append(B36_PAIRS[pair])
+    if width % 2:
         n, r = divmod(n, 36)
         out.append(B36[r])
     if n:
@@ -119,6 +196,20 @@ class Timeline(Sequence[int]):
 
     def at(self, i: int) -> int:
         return self[i]
+
+    def many(self, indices: Sequence[int]) -> list[int]:
+        """[self[i] for i in indices], the formula written out (a page renderer's loop)."""
+        size, start, step, key = self.size, self.start, self.step, self._key
+        if indices and not (0 <= min(indices) and max(indices) < size):
+            raise IndexError(indices)
+        out = []
+        for i in indices:
+            z = key ^ ((i * _GOLDEN) & _MASK)
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+            jitter = ((z ^ (z >> 31)) >> 11) / 9007199254740992.0
+            out.append(int(start + (i + 0.999 * jitter) * step))
+        return out
 
     def first_at_or_after(self, ts: float) -> int:
         return self._search(ts, bisect.bisect_left)
@@ -166,6 +257,9 @@ class MappedTimeline(Timeline):
         if not 0 <= i < self.size:
             raise IndexError(i)
         return self._fn(i)
+
+    def many(self, indices: Sequence[int]) -> list[int]:
+        return [self[i] for i in indices]
 
     def _search(self, ts: float, side: Callable[..., int]) -> int:
         return side(self, ts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from connectors.emulator_kit.lazy import Stream, Timeline, record_rng
@@ -42,18 +42,29 @@ class PaymentCore:
         return self.method_id == c.CARD_METHOD_ID
 
 
+CORE_CACHE = 2048  # recent cores kept (~2 KB each): ~4 MB at most
+
+
 @dataclass(frozen=True)
 class PaymentHistory:
     seed: int
     times: Timeline
     preapprovals: Timeline
+    # A first load asks for payment i three or four times in a row (its list page's id, the
+    # page's record, its detail, its refunds): the core, a pure function of (seed, i) and
+    # immutable, is generated once. Oldest out first, so memory stays bounded.
+    _cores: dict[int, PaymentCore] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def count(self) -> int:
         return len(self.times)
 
     def core(self, i: int) -> PaymentCore:
-        return generate(
+        cores = self._cores
+        hit = cores.get(i)
+        if hit is not None:
+            return hit
+        core = generate(
             self.seed,
             (GENERATED, i),
             PAYMENT_BASE + i,
@@ -61,6 +72,10 @@ class PaymentHistory:
             self.mtid(i),
             self._preapproval_for(i),
         )
+        if len(cores) >= CORE_CACHE:
+            del cores[next(iter(cores))]
+        cores[i] = core
+        return core
 
     def mtid(self, i: int) -> str:
         return f"s2p{self.seed}-{i:09d}"

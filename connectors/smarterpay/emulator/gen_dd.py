@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from connectors.emulator_kit.lazy import record_rng, resource_key
+from connectors.emulator_kit.lazy import first_draw, record_rng, resource_key
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_accounts import (
     SUNS,
@@ -135,7 +135,9 @@ def mandate(ds: Dataset, i: int, created: int, t: float, detail: bool) -> Record
 
 
 def payment_amount(ds: Dataset, i: int) -> int:
-    return record_rng(ds.seed, "payments#amount", i).randint(500, 25000)
+    """record_rng(seed, "payments#amount", i).randint(500, 25000), from the first draw directly:
+    each day's file submission sums the amounts of that day's payments."""
+    return 500 + first_draw(resource_key(ds.seed, "payments#amount"), i) % 24501
 
 
 def can_be_claimed(ds: Dataset, i: int) -> bool:

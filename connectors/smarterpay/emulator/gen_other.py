@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from connectors.emulator_kit.lazy import record_rng
+from connectors.emulator_kit.lazy import first_draw, record_rng, resource_key
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_accounts import SUNS, bank_account_id, customer_id
 from connectors.smarterpay.emulator.gen_dd import (
@@ -157,7 +157,8 @@ def submission(ds: Dataset, k: int, created: int, t: float, detail: bool) -> Rec
     payments = tl["payments"].index_range(created - DAY, created, inclusive_end=False)
     credits = tl["credits"].index_range(created - DAY, created, inclusive_end=False)
     mandates = tl["mandates"].index_range(created - DAY, created, inclusive_end=False)
-    credit_value = sum(record_rng(ds.seed, "credits", j).randint(100, 50000) for j in credits)
+    credit_key = resource_key(ds.seed, "credits")  # record_rng(...).randint(100, 50000) of each
+    credit_value = sum(100 + first_draw(credit_key, j) % 49901 for j in credits)
     sun, sun_name = SUNS[0]
     return {
         "Id": submission_id(ds, k),

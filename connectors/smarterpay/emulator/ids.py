@@ -5,14 +5,41 @@ from __future__ import annotations
 
 import uuid
 
-from connectors.emulator_kit.lazy import B36, from_b36, record_rng, to_b36
+from connectors.emulator_kit.lazy import (
+    B36,
+    B36_PAIRS,
+    first_draw,
+    from_b36,
+    record_rng,
+    resource_key,
+    to_b36,
+    token36_of,
+)
 
 INDEX_WIDTH = 7
+_id_keys: dict[tuple[int, str], int] = {}  # (seed, resource) -> key; a few dozen entries
+# prefix + the index's high 5 digits, shared by 1,296 consecutive records; cleared when large
+_heads: dict[tuple[str, int], str] = {}
 
 
 def make_id(seed: int, prefix: str, resource: str, i: int, total: int = 16) -> str:
-    tail = record_rng(seed, resource + "#id", i).token(total - INDEX_WIDTH)
-    return f"{prefix}{to_b36(i, INDEX_WIDTH)}{tail}"
+    """prefix + 7 base-36 digits of i + record_rng(seed, resource + "#id", i).token(9).
+
+    Ids are a third of a record's rendering cost, so the tail comes from the stream's first
+    draw directly and the leading digits from a small cache."""
+    key = _id_keys.get((seed, resource))
+    if key is None:
+        key = _id_keys[(seed, resource)] = resource_key(seed, resource + "#id")
+    n = total - INDEX_WIDTH
+    if n > 12:
+        return f"{prefix}{to_b36(i, INDEX_WIDTH)}{record_rng(seed, resource + '#id', i).token(n)}"
+    high, low = divmod(i, 1296)
+    head = _heads.get((prefix, high))
+    if head is None:
+        if len(_heads) > 4096:
+            _heads.clear()
+        head = _heads[(prefix, high)] = prefix + to_b36(high, INDEX_WIDTH - 2)
+    return f"{head}{B36_PAIRS[low]}{token36_of(first_draw(key, i), n)}"
 
 
 def index_of(record_id: str, prefix: str) -> int | None:

@@ -35,9 +35,7 @@ def list_records(emu: Emulator, request: web.Request, name: str) -> web.Response
     if res is OUTBOUND:
         records = _outbound_page(emu, q, t)
     else:
-        records = [
-            emu.store.render_item(res, item, t, False) for item in page_items(emu.store, res, q, t)
-        ]
+        records = emu.store.render_items(res, page_items(emu.store, res, q, t), t, False)
     rate = emu.core.faults.plan.malformed
     if rate > 0:
         records = [_maybe_malformed(emu, res, r, rate) for r in records]

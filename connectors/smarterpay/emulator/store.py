@@ -12,6 +12,7 @@ from connectors.emulator_kit.clock import EmulatorClock
 from connectors.emulator_kit.lazy import Overlay
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.ids import index_of
+from connectors.smarterpay.emulator.pages import RENDERERS
 from connectors.smarterpay.emulator.resources import RESOURCES, Resource
 
 Record = dict[str, Any]
@@ -43,6 +44,32 @@ class Store:
             if entry is not None and entry.overrides:
                 record.update(entry.overrides)
         return record
+
+    def render_items(
+        self, res: Resource, items: list[Item], t: float, detail: bool
+    ) -> list[Record]:
+        """A list page: generated records of a resource with a page renderer come from it
+        (pages.py: the same records, computed together); the rest one by one."""
+        page = RENDERERS.get(res.name)
+        count = self.ds.count(res.name)
+        generated = [i for i in items if isinstance(i, int) and i < count]
+        if page is None or not generated:
+            return [self.render_item(res, item, t, detail) for item in items]
+        batch = iter(page(self.ds, generated, t, detail))
+        overlay = self.overlays[res.name]
+        out: list[Record] = []
+        for item in items:
+            if not (isinstance(item, int) and item < count):
+                out.append(self.render_item(res, item, t, detail))
+                continue
+            record = next(batch)
+            if len(overlay):  # as render_index: pinned fields override the generated ones
+                record_id = record.get(res.item_id_key if not detail else res.id_key)
+                entry = None if record_id is None else overlay.get(record_id)
+                if entry is not None and entry.overrides:
+                    record.update(entry.overrides)
+            out.append(record)
+        return out
 
     def render_entry(self, res: Resource, entry: Entry, t: float, detail: bool) -> Record:
         record = res.render(self.ds, entry.index, entry.created, t, detail)
