@@ -16,6 +16,11 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
 - ``filter_tz=<IANA zone>``: date filter values (``created_from``/``created_to``,
   ``startDate``/``endDate``, ``sent_from``) are read as local time in that zone, as a UK
   service may mean them; records still carry their own times.
+- ``ties=N`` (SmarterPay): records are created in groups of N sharing one ``created_at``
+  second, and the default order (by ``created_at``) lists a group's records in an order that
+  differs from request to request (seeded by the query), so ``limit``/``page_no`` paging may
+  skip or repeat records where a group straddles a page boundary. Orders by ``id`` stay
+  unique and stable.
 - ``shape.<field>=<json>``: every record carrying ``field`` (lists and details) carries this
   value instead, e.g. ``shape.3DSecure={"Enrolled":"Y"}``: a value of a shape we only inferred.
 
@@ -58,12 +63,13 @@ class QuirkPlan:
     shapes: Mapping[str, Any] = field(default_factory=dict)
     totals_off: int = 0
     filter_tz: str | None = None
+    ties: int = 0  # records per shared creation second (SmarterPay's dataset and order)
 
     @property
     def active(self) -> bool:
         return bool(
             self.page_max or self.page_max_by_endpoint or self.legacy_paging or self.empty
-        ) or bool(self.shapes or self.totals_off or self.filter_tz)
+        ) or bool(self.shapes or self.totals_off or self.filter_tz or self.ties)
 
     @classmethod
     def parse(cls, spec: str | None) -> QuirkPlan:
@@ -94,6 +100,10 @@ class QuirkPlan:
                 except (ZoneInfoNotFoundError, ValueError):
                     raise QuirkSpecError(f"filter_tz={value!r}: unknown time zone") from None
                 options["filter_tz"] = value
+            elif name == "ties":
+                options["ties"] = _positive(name, value)
+                if options["ties"] < 2:
+                    raise QuirkSpecError(f"ties={value!r}: a tie needs 2 or more records")
             elif name == "totals_off":
                 options["totals_off"] = _positive(name, value)
             elif name.startswith("shape."):

@@ -193,8 +193,11 @@ STREAMS: dict[str, StreamSpec] = {
         _stream("recurrence_schedules", "recurrenceschedules", "recurrence_schedules", "id",
                 RECURRENCE_SCHEDULE, "recurrenceschedule", "recurrence_schedule",
                 status_column="status", open_statuses=frozenset({"active"})),
+        # No date filter, so a tie in the default created_at order (one-second resolution)
+        # cannot be re-read alone: ask for the documented unique order instead (INFERRED #101).
         _stream("payment_links", "paymentlinks", "payment_links", "id", PAYMENT_LINK,
-                "paymentlink", "payment_link", windowed=False),
+                "paymentlink", "payment_link", windowed=False,
+                extra_params={"sort_field": "id"}),
         _stream("submissions", "submissions", "submissions", "Id", SUBMISSION,
                 "submission", "submission"),
         # Lines have no created_at of their own, but the list takes the date filters (INFERRED):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -230,18 +231,32 @@ class SourceSync:
     ) -> AsyncIterator[Page]:
         """The window's pages, proven complete by the pager (pipelines/sync/pager.py)."""
         window: dict[str, str] = {}
+        narrow = None
         if spec.window is not None and start is not None and end is not None:
-            widen = timedelta(seconds=spec.window.widen_s)
-            # written in the zone the provider means (the source's ``timezone``, default UTC)
-            zone = ZoneInfo(self.source.timezone)
-            window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
-            window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
+            window = self._filter(spec, start, end)
+            if spec.cursor_column:
+                # one second's records, read alone when they straddled a page boundary (ties)
+                narrow = partial(self._filter, spec, end=None)
         label = f"window {start}..{end}" if start is not None else "whole list"
         pager = Pager(
-            self.http, self.source.name, spec, self.page_sizes.get(spec), window, label, self.lanes
-        )
+            self.http, self.source.name, spec, self.page_sizes.get(spec), window, label,
+            self.lanes, narrow,
+        )  # fmt: skip
         async for page in pager.pages():
             yield page
+
+    def _filter(self, spec: StreamSpec, start: datetime, end: datetime | None) -> dict[str, str]:
+        """Filter params for ``[start, end)`` (``end`` None: the one second at ``start``),
+        widened as the spec says and written in the zone the provider means (the source's
+        ``timezone``, default UTC)."""
+        assert spec.window is not None
+        widen = timedelta(seconds=spec.window.widen_s)
+        stop = end if end is not None else start + timedelta(seconds=1)
+        zone = ZoneInfo(self.source.timezone)
+        return {
+            spec.window.start_param: spec.window.format((start - widen).astimezone(zone)),
+            spec.window.end_param: spec.window.format((stop + widen).astimezone(zone)),
+        }
 
     def _check_rejects(
         self,

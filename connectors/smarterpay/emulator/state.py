@@ -36,6 +36,7 @@ class Options:
     seed: int = 1
     token: str = "sp_test_token"
     webhook_url: str | None = None
+    ties: int = 0  # --quirks ties=N: records created N to a second, tie order unstable
 
 
 class Emulator:
@@ -44,7 +45,7 @@ class Emulator:
     def __init__(self, options: Options, plan: FaultPlan, clock: EmulatorClock | None = None):
         self.options = options
         self.clock = clock or EmulatorClock()
-        self.ds = Dataset.build(options.seed, options.records, self.clock.timestamp())
+        self.ds = Dataset.build(options.seed, options.records, self.clock.timestamp(), options.ties)
         self.store = Store(self.ds, self.clock)
         self.outbound = Outbound(self.ds)
         self.idempotency: dict[tuple[str, str], tuple[float, int, bytes]] = {}
