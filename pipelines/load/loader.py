@@ -44,6 +44,13 @@ class Target:
     run_id: int
 
 
+async def use_zone(conn: asyncpg.Connection, zone: str) -> None:
+    """Times without a zone in the records this transaction projects are read in ``zone``
+    (the source's ``timezone``; ``paysync.to_ts``, migration 0011). Transaction-local: one
+    pool serves sources in different zones."""
+    await conn.execute("SELECT set_config('paysync.source_timezone', $1, true)", zone)
+
+
 async def lock_window(
     conn: asyncpg.Connection, t: Target, start: datetime | None, end: datetime | None
 ) -> bool:

@@ -163,6 +163,9 @@ class _SourceRecon:
             return result
         sql = build_compare(self.source.provider, spec)
         async with self.pool.acquire() as conn, conn.transaction():
+            await loader.use_zone(
+                conn, self.source.timezone
+            )  # records' zone-less times, as sync reads
             rejects = await stage(conn, self._pages(spec, scope))
             result.rejected = len(rejects)
             found = await self._compare(conn, spec, sql, result, rejects)

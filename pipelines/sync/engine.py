@@ -35,6 +35,12 @@ from pipelines.sync.runs import (
 )
 
 MIN_REJECTS_TO_STOP = 3
+# Window requests reach this far past both ends (issue 14, item 6): a provider whose filter
+# times mean another zone than the source's ``timezone`` (Europe/London against UTC: one hour)
+# still lists every record of the window, so nothing is missed and delete-marking, which only
+# looks inside the window, never marks a record the provider still holds. The records beyond
+# the ends are merged unchanged (no writes, no change rows). INFERRED #102.
+ZONE_SLACK = timedelta(hours=1)
 
 
 class SourceSync:
@@ -77,9 +83,11 @@ class SourceSync:
             async with self.client() as client:
                 self.http = client
                 await self._windows(report)
-                await drain(
-                    Fetcher(self.pool, self.source.name, self.connector, self.sql, client), report
-                )
+                fetcher = Fetcher(
+                    self.pool, self.source.name, self.connector, self.sql, client,
+                    self.source.timezone,
+                )  # fmt: skip
+                await drain(fetcher, report)
             report.outcome = (
                 "partial" if any(s.error for s in report.streams.values()) else "succeeded"
             )
@@ -170,6 +178,7 @@ class SourceSync:
                 if not await loader.lock_window(conn, target, start, end):
                     result.skipped = True
                     return result
+                await loader.use_zone(conn, self.source.timezone)
                 rejects = await loader.stage_pages(
                     conn, target, self.pages(spec, start, end), result, (start, end)
                 )
@@ -233,7 +242,7 @@ class SourceSync:
         window: dict[str, str] = {}
         narrow = None
         if spec.window is not None and start is not None and end is not None:
-            window = self._filter(spec, start, end)
+            window = self._filter(spec, start, end, ZONE_SLACK)
             if spec.cursor_column:
                 # one second's records, read alone when they straddled a page boundary (ties)
                 narrow = partial(self._filter, spec, end=None)
@@ -245,12 +254,15 @@ class SourceSync:
         async for page in pager.pages():
             yield page
 
-    def _filter(self, spec: StreamSpec, start: datetime, end: datetime | None) -> dict[str, str]:
+    def _filter(
+        self, spec: StreamSpec, start: datetime, end: datetime | None,
+        slack: timedelta = timedelta(0),
+    ) -> dict[str, str]:  # fmt: skip
         """Filter params for ``[start, end)`` (``end`` None: the one second at ``start``),
-        widened as the spec says and written in the zone the provider means (the source's
-        ``timezone``, default UTC)."""
+        widened as the spec says (plus ``slack``) and written in the zone the provider means
+        (the source's ``timezone``, default UTC)."""
         assert spec.window is not None
-        widen = timedelta(seconds=spec.window.widen_s)
+        widen = timedelta(seconds=spec.window.widen_s) + slack
         stop = end if end is not None else start + timedelta(seconds=1)
         zone = ZoneInfo(self.source.timezone)
         return {

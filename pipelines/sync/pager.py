@@ -184,6 +184,7 @@ class Pager:
         ahead = Ahead(self.http, self.spec.path, paginator, self.lanes)
         received, reported, previous_head = 0, None, None
         tail: datetime | None = None
+        found_alone = False
         try:
             for _ in range(MAX_PAGES_PER_WINDOW):
                 if params is None:
@@ -196,6 +197,7 @@ class Pager:
                 previous_head = items[0] if items else None
                 self._straddles(tail, items, ties, alone)
                 tail = self._second(items[-1]) if items else None
+                found_alone = found_alone or any(self._second(i) == alone for i in items)
                 if totals is not None and totals.page_size and asked and totals.page_size < asked:
                     self.size.learn_cap(totals.page_size)  # the server says what it served
                 reported = totals.records if totals is not None else None
@@ -209,6 +211,13 @@ class Pager:
                 )
         finally:
             ahead.cancel()
+        if alone is not None and not found_alone:
+            raise ContractChangedError(
+                f"{self._where()}: re-reading the second {alone.isoformat()} alone (its records "
+                "straddled a page boundary) returned none of them, so paysync cannot prove it "
+                "read them all; the window is not committed. Check the source's timezone "
+                "setting against the zone the provider's date filters mean"
+            )
         if reported is not None and reported != received:
             raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
 

@@ -30,6 +30,7 @@ class Fetcher:
     connector: Connector
     sql: dict[str, StreamSql]
     http: HttpClient
+    timezone: str = "UTC"  # the source's: times without a zone in its records mean this zone
 
 
 async def drain(sync: Fetcher, report: RunReport) -> None:
@@ -47,6 +48,7 @@ async def drain(sync: Fetcher, report: RunReport) -> None:
             )  # fmt: skip
             if not rows:
                 return
+            await loader.use_zone(conn, sync.timezone)
             groups: dict[str, list[str]] = defaultdict(list)
             for row in rows:
                 groups[row["stream"]].append(row["record_id"])

@@ -249,6 +249,7 @@ async def _merge(
 ) -> None:
     target = loader.Target(hook.source.name, spec, hook.sql[spec.name], hook.run_id)
     result = loader.LoadResult()
+    await loader.use_zone(conn, hook.source.timezone)  # one transaction may serve many sources
 
     async def one_page() -> AsyncIterator[Any]:
         yield split_page(spec, items)
