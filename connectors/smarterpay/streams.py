@@ -141,6 +141,12 @@ CLIENT_BANK_ACCOUNT = (
     col("default_account", "bool", "Default_Account"), col("sun", key="Sun"),
     col("sun_friendly_name", key="Sun_Friendly_Name"),
 )
+ACCOUNT_VALIDATION = (
+    col("mandate_id"), col("successful_validation", "bool"), col("account_name"),
+    col("account_number"), col("sort_code"), col("client_bank_account_id"), col("reference"),
+    col("message"), col("error_message"), col("report"), col("account_validation_url"),
+    col("return_url"), col("metadata"), col("metadata_bank_account"), col("metadata_mandate"),
+)
 SERVICE_USER_NUMBER = (
     col("sun_friendly_name", key="Sun_Friendly_Name"), col("default_sun", "bool", "Default_Sun"),
     col("active", "bool"),
@@ -213,6 +219,13 @@ STREAMS: dict[str, StreamSpec] = {
         _stream("service_user_numbers", "serviceusernumber", "Service_User_Number", "SUN",
                 SERVICE_USER_NUMBER, "serviceusernumber", "Service_User_Number",
                 windowed=False),
+        # No list is documented: each validation is fetched by the id its mandate names, when
+        # a mandate is new or changed (and on every full refresh). INFERRED #103.
+        _stream("account_validations", "accountvalidation", "account_validation", "id",
+                ACCOUNT_VALIDATION, "accountvalidation", "account_validation",
+                windowed=False, parent="mandates",
+                child_path="service.svc/accountvalidation/{id}",
+                child_parent_column="mandate_id", parent_ref="account_validation_id"),
     )
 }
 # fmt: on

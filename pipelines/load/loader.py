@@ -208,6 +208,22 @@ async def enqueue(
         )  # fmt: skip
 
 
+async def enqueue_children(
+    conn: asyncpg.Connection, t: Target, child: StreamSpec, parent_ids: list[str]
+) -> None:
+    """Queue ``child`` records of these (merged) parents: per parent id, or, for a child the
+    parent names by its own id (``parent_ref``), the ids the parents name."""
+    ids = parent_ids
+    if child.parent_ref and parent_ids:
+        rows = await conn.fetch(
+            f"""SELECT DISTINCT {child.parent_ref} AS ref FROM {t.sql.table}
+                WHERE source = $1 AND id = ANY($2::text[]) AND {child.parent_ref} IS NOT NULL""",
+            t.source, parent_ids,
+        )  # fmt: skip
+        ids = [r["ref"] for r in rows]
+    await enqueue(conn, t.source, child.name, ids, "children")
+
+
 async def drop_satisfied(conn: asyncpg.Connection, t: Target) -> None:
     """Feed entries whose record we wrote at or after the event: nothing new to fetch."""
     await conn.execute(

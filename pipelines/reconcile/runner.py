@@ -192,6 +192,15 @@ class _SourceRecon:
     async def _children(
         self, spec: StreamSpec, parent_ids: list[str]
     ) -> AsyncIterator[tuple[list[tuple[str, str]], list[Reject]]]:
+        if spec.parent_ref:  # fetched by the ids the parents name, not per parent
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(
+                    f"""SELECT DISTINCT {spec.parent_ref} AS ref
+                        FROM {self.source.provider}.{spec.parent} WHERE source = $1
+                          AND id = ANY($2::text[]) AND {spec.parent_ref} IS NOT NULL""",
+                    self.source.name, parent_ids,
+                )  # fmt: skip
+            parent_ids = [r["ref"] for r in rows]
         for i in range(0, len(parent_ids), 100):
             batch = parent_ids[i : i + 100]
             found = await asyncio.gather(*(fetch_by_id(self.sync.http, spec, p) for p in batch))

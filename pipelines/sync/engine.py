@@ -200,6 +200,10 @@ class SourceSync:
             )
         else:
             await loader.merge_stage(conn, t, result)
+            for child in self.connector.streams.values():  # a new or changed parent's children
+                if child.parent == t.spec.name:
+                    ids = result.new_ids + result.changed_ids
+                    await loader.enqueue_children(conn, t, child, ids)
         if self.request.kind in ("full-refresh", "deep-rescan"):
             await self._enqueue_all_children(conn, t)
         if t.spec.name == self.connector.feed_stream and result.new_ids:
@@ -214,7 +218,7 @@ class SourceSync:
         ids = [r["id"] for r in await conn.fetch("SELECT DISTINCT id FROM _stage")]
         for child in self.connector.streams.values():
             if child.parent == t.spec.name:
-                await loader.enqueue(conn, t.source, child.name, ids, "children")
+                await loader.enqueue_children(conn, t, child, ids)
 
     async def _enqueue_feed(self, conn: asyncpg.Connection, new_ids: list[str]) -> None:
         assert self.connector.feed_events is not None

@@ -77,9 +77,7 @@ async def _refetch(
     await loader.merge_stage(conn, target, result)
     for child in sync.connector.streams.values():
         if child.parent == spec.name:
-            await loader.enqueue(
-                conn, sync.source, child.name, result.new_ids + result.changed_ids, "children"
-            )
+            await loader.enqueue_children(conn, target, child, result.new_ids + result.changed_ids)
     report.counts.records_read += result.records
     report.counts.records_inserted += result.inserted
     report.counts.records_changed += result.changed
@@ -100,7 +98,7 @@ async def fetch_by_id(http: HttpClient, spec: StreamSpec, record_id: str) -> lis
     key = spec.envelope if spec.parent else (spec.detail_envelope or spec.envelope)
     found = body.get(key)
     items = found if isinstance(found, list) else [found] if isinstance(found, dict) else []
-    if spec.parent and spec.child_parent_column:
+    if spec.parent and spec.child_parent_column and not spec.parent_ref:
         column = next(c for c in spec.columns if c.name == spec.child_parent_column)
         for item in items:
             if isinstance(item, dict):

@@ -261,7 +261,7 @@ async def _merge(
     for child in hook.connector.streams.values():
         if child.parent == spec.name and (result.new_ids or result.changed_ids):
             ids = result.new_ids + result.changed_ids
-            await loader.enqueue(conn, hook.source.name, child.name, ids, "children")
+            await loader.enqueue_children(conn, target, child, ids)
     hook.counts.records_read += result.records
     hook.counts.records_inserted += result.inserted
     hook.counts.records_changed += result.changed
