@@ -220,7 +220,7 @@ STREAMS: dict[str, StreamSpec] = {
                 SERVICE_USER_NUMBER, "serviceusernumber", "Service_User_Number",
                 windowed=False),
         # No list is documented: each validation is fetched by the id its mandate names, when
-        # a mandate is new or changed (and on every full refresh). INFERRED #103.
+        # a mandate is new or changed (and on every full refresh). INFERRED #104.
         _stream("account_validations", "accountvalidation", "account_validation", "id",
                 ACCOUNT_VALIDATION, "accountvalidation", "account_validation",
                 windowed=False, parent="mandates",
