@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -33,14 +32,9 @@ from pipelines.sync.runs import (
     start_run,
     stream_success,
 )
+from pipelines.sync.window import ZONE_SLACK, filter_params
 
 MIN_REJECTS_TO_STOP = 3
-# Window requests reach this far past both ends (issue 14, item 6): a provider whose filter
-# times mean another zone than the source's ``timezone`` (Europe/London against UTC: one hour)
-# still lists every record of the window, so nothing is missed and delete-marking, which only
-# looks inside the window, never marks a record the provider still holds. The records beyond
-# the ends are merged unchanged (no writes, no change rows). INFERRED #102.
-ZONE_SLACK = timedelta(hours=1)
 
 
 class SourceSync:
@@ -246,10 +240,11 @@ class SourceSync:
         window: dict[str, str] = {}
         narrow = None
         if spec.window is not None and start is not None and end is not None:
-            window = self._filter(spec, start, end, ZONE_SLACK)
+            zone = self.source.timezone
+            window = filter_params(spec.window, zone, start, end, ZONE_SLACK)
             if spec.cursor_column:
                 # one second's records, read alone when they straddled a page boundary (ties)
-                narrow = partial(self._filter, spec, end=None)
+                narrow = partial(filter_params, spec.window, zone, end=None)
         label = f"window {start}..{end}" if start is not None else "whole list"
         pager = Pager(
             self.http, self.source.name, spec, self.page_sizes.get(spec), window, label,
@@ -257,22 +252,6 @@ class SourceSync:
         )  # fmt: skip
         async for page in pager.pages():
             yield page
-
-    def _filter(
-        self, spec: StreamSpec, start: datetime, end: datetime | None,
-        slack: timedelta = timedelta(0),
-    ) -> dict[str, str]:  # fmt: skip
-        """Filter params for ``[start, end)`` (``end`` None: the one second at ``start``),
-        widened as the spec says (plus ``slack``) and written in the zone the provider means
-        (the source's ``timezone``, default UTC)."""
-        assert spec.window is not None
-        widen = timedelta(seconds=spec.window.widen_s) + slack
-        stop = end if end is not None else start + timedelta(seconds=1)
-        zone = ZoneInfo(self.source.timezone)
-        return {
-            spec.window.start_param: spec.window.format((start - widen).astimezone(zone)),
-            spec.window.end_param: spec.window.format((stop + widen).astimezone(zone)),
-        }
 
     def _check_rejects(
         self,
