@@ -43,12 +43,20 @@ async def test_validations_named_by_mandates_load_equal_to_truth(fresh_db_url: s
             await conn.close()
         assert {r["id"] for r in loaded} == named  # every one named, nothing else
         assert all(r["successful_validation"] is True for r in loaded)  # "True" read as a bool
-        # A second run fetches none again: the mandates did not change.
+        # Later, mandates change status and new ones arrive: only validations named for the
+        # first time are fetched (a mandate's status says nothing of its validation).
+        emu.clock_advance(20 * 86400)
+        changed = set(emu.mutate("mandates", 40))  # cancelled by payer, each with a webhook log
+        by_id = {m["id"]: m for m in emu.truth("mandates")}
+        assert any(by_id[m]["account_validation_id"] in named for m in changed)
         emu.reset_stats()
         again = await sp.sync(settings, emu)
         assert again.outcome == "succeeded", again
-        by_endpoint = emu.stats()["by_endpoint"]
-        assert "GET accountvalidation/{id}" not in by_endpoint, by_endpoint
+        assert again.counts.records_changed >= len(changed)  # the mandates did change
+        newly = {m["account_validation_id"] for m in emu.truth("mandates")} - {""} - named
+        fetched = emu.stats()["by_endpoint"].get("GET accountvalidation/{id}", {})
+        assert sum(fetched.values()) == len(newly), (fetched, len(newly))
+        assert (await compare(fresh_db_url, emu))["counts"] == [0, 0]
 
 
 async def test_reconcile_reads_validations_by_the_ids_mandates_name(fresh_db_url: str) -> None:

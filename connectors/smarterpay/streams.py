@@ -219,8 +219,8 @@ STREAMS: dict[str, StreamSpec] = {
         _stream("service_user_numbers", "serviceusernumber", "Service_User_Number", "SUN",
                 SERVICE_USER_NUMBER, "serviceusernumber", "Service_User_Number",
                 windowed=False),
-        # No list is documented: each validation is fetched by the id its mandate names, when
-        # a mandate is new or changed (and on every full refresh). INFERRED #104.
+        # No list is documented: each validation is fetched by the id its mandate names, the
+        # first time one names it (and on every full refresh). INFERRED #104.
         _stream("account_validations", "accountvalidation", "account_validation", "id",
                 ACCOUNT_VALIDATION, "accountvalidation", "account_validation",
                 windowed=False, parent="mandates",

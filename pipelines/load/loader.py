@@ -209,16 +209,22 @@ async def enqueue(
 
 
 async def enqueue_children(
-    conn: asyncpg.Connection, t: Target, child: StreamSpec, parent_ids: list[str]
-) -> None:
+    conn: asyncpg.Connection, t: Target, child: StreamSpec, parent_ids: list[str],
+    stored_too: bool = False,
+) -> None:  # fmt: skip
     """Queue ``child`` records of these (merged) parents: per parent id, or, for a child the
-    parent names by its own id (``parent_ref``), the ids the parents name."""
+    parent names by its own id (``parent_ref``), the ids the parents name that are not stored
+    yet (a parent's status change says nothing of the record it names; ``stored_too``: a full
+    re-read, which reads them all)."""
     ids = parent_ids
     if child.parent_ref and parent_ids:
+        child_table = f"{t.sql.table.split('.')[0]}.{child.name}"
         rows = await conn.fetch(
-            f"""SELECT DISTINCT {child.parent_ref} AS ref FROM {t.sql.table}
-                WHERE source = $1 AND id = ANY($2::text[]) AND {child.parent_ref} IS NOT NULL""",
-            t.source, parent_ids,
+            f"""SELECT DISTINCT p.{child.parent_ref} AS ref FROM {t.sql.table} p
+                WHERE p.source = $1 AND p.id = ANY($2::text[]) AND p.{child.parent_ref} IS NOT NULL
+                  AND ($3 OR NOT EXISTS (SELECT 1 FROM {child_table} c
+                                         WHERE c.source = p.source AND c.id = p.{child.parent_ref}))""",
+            t.source, parent_ids, stored_too,
         )  # fmt: skip
         ids = [r["ref"] for r in rows]
     await enqueue(conn, t.source, child.name, ids, "children")

@@ -212,7 +212,7 @@ class SourceSync:
         ids = [r["id"] for r in await conn.fetch("SELECT DISTINCT id FROM _stage")]
         for child in self.connector.streams.values():
             if child.parent == t.spec.name:
-                await loader.enqueue_children(conn, t, child, ids)
+                await loader.enqueue_children(conn, t, child, ids, stored_too=True)
 
     async def _enqueue_feed(self, conn: asyncpg.Connection, new_ids: list[str]) -> None:
         assert self.connector.feed_events is not None
