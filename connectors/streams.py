@@ -111,6 +111,9 @@ class StreamSpec:
     # ``child_path`` (a mandate's account_validation_id), not per parent id
     parent_ref: str | None = None
     extra_params: Mapping[str, str] = field(default_factory=dict)
+    # the list is ordered by the cursor at one-second resolution, and the order among records
+    # sharing a second may change between requests: the pager guards page boundaries (ties)
+    cursor_order: bool = False
 
     def record_id(self, record: Mapping[str, Any]) -> Any:
         value = record.get(self.id_key)

@@ -172,6 +172,7 @@ def _stream(
         paginator=PageNumbers(), page_size=MAX_LIMIT,
         window=CREATED if windowed else None,
         cursor_column=options.pop("cursor_column", "created_at" if windowed else None),
+        cursor_order=True,  # the default sort_field, created_at (INFERRED #101)
         detail_path=f"service.svc/{detail}/{{id}}" if detail else None,
         detail_envelope=detail_envelope, **options,
     )  # fmt: skip

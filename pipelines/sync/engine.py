@@ -242,7 +242,7 @@ class SourceSync:
         if spec.window is not None and start is not None and end is not None:
             zone = self.source.timezone
             window = filter_params(spec.window, zone, start, end, ZONE_SLACK)
-            if spec.cursor_column:
+            if spec.cursor_column and spec.cursor_order:
                 # one second's records, read alone when they straddled a page boundary (ties)
                 narrow = partial(filter_params, spec.window, zone, end=None)
         label = f"window {start}..{end}" if start is not None else "whole list"
