@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from connectors.emulator_kit.testing import RunningEmulator, start_emulator
 from connectors.smarterpay import STREAMS
+from pipelines.reconcile.runner import reconcile
 from tests import test_sync_smarterpay as sp
 from tests.truth import differences, resource_of
 
@@ -58,6 +59,44 @@ async def test_zoneless_record_times_are_read_in_the_source_timezone(fresh_db_ur
                 shifted += raw[name] not in (None, "never") and raw[name] != truth[row["id"]][name]
         assert shifted > 0  # the provider really sent London wall-clock times
         await sp.assert_equals_truth(fresh_db_url, emu)
+        # Reconciliation projects the provider's records in the same zone: no drift.
+        recon = await reconcile(settings, range_from=date(2018, 1, 1), as_of=emu.clock_now())
+        drift = [s for s in recon.streams if s.missing or s.extra or s.differing]
+        assert drift == [], drift
+
+
+async def test_to_ts_reads_zoneless_values_in_the_transaction_zone(db_url: str) -> None:
+    values = [
+        "2026-07-15 12:00:00",
+        "20260715120000",
+        "2026-07-15T12:00:00Z",
+        "2026-01-15 12:00:00",
+    ]
+    conn = await asyncpg.connect(db_url)
+    try:
+        async with conn.transaction():
+            utc_read = await conn.fetch(
+                "SELECT paysync.to_ts(v) AS t FROM unnest($1::text[]) v", values
+            )
+            await conn.execute(
+                "SELECT set_config('paysync.source_timezone', 'Europe/London', true)"
+            )
+            london = await conn.fetch(
+                "SELECT paysync.to_ts(v) AS t FROM unnest($1::text[]) v", values
+            )
+        after = await conn.fetchval("SELECT paysync.to_ts('2026-07-15 12:00:00')")
+    finally:
+        await conn.close()
+    noon = datetime(2026, 7, 15, 12, tzinfo=UTC)
+    assert [r["t"] for r in utc_read] == [noon, noon, noon, datetime(2026, 1, 15, 12, tzinfo=UTC)]
+    # BST is UTC+1; in January London is on UTC; a value with Z is never re-read
+    assert [r["t"] for r in london] == [
+        noon - timedelta(hours=1),
+        noon - timedelta(hours=1),
+        noon,
+        datetime(2026, 1, 15, 12, tzinfo=UTC),
+    ]
+    assert after == noon  # transaction-local: the next transaction reads UTC again
 
 
 async def test_timezone_setting_wrong_by_one_hour_loses_and_deletes_nothing(

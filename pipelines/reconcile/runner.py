@@ -163,9 +163,8 @@ class _SourceRecon:
             return result
         sql = build_compare(self.source.provider, spec)
         async with self.pool.acquire() as conn, conn.transaction():
-            await loader.use_zone(
-                conn, self.source.timezone
-            )  # records' zone-less times, as sync reads
+            # the records' zone-less times are read as the sync reads them
+            await loader.use_zone(conn, self.source.timezone)
             rejects = await stage(conn, self._pages(spec, scope))
             result.rejected = len(rejects)
             found = await self._compare(conn, spec, sql, result, rejects)
