@@ -92,6 +92,17 @@ async def stage_pages(
     return rejects
 
 
+async def trim_to_window(
+    conn: asyncpg.Connection, t: Target, start: datetime, end: datetime
+) -> None:
+    """Drop staged records whose cursor lies outside ``[start, end)``: the window's requests
+    reach past its ends (``window.ZONE_SLACK``), but those records are their own window's to
+    load, so two windows loading at once never both insert (and count) the same record."""
+    column = next(c for c in t.spec.columns if c.name == t.spec.cursor_column)
+    cursor = projection(column)
+    await conn.execute(f"DELETE FROM _stage WHERE {cursor} < $1 OR {cursor} >= $2", start, end)
+
+
 async def save_shape_drift(conn: asyncpg.Connection, t: Target, drift: list[ShapeDrift]) -> None:
     """Fields of another shape in records that loaded anyway: reported once each, with an example."""
     await conn.executemany(

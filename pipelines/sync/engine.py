@@ -176,6 +176,8 @@ class SourceSync:
                 rejects = await loader.stage_pages(
                     conn, target, self.pages(spec, start, end), result, (start, end)
                 )
+                if start is not None and end is not None and spec.cursor_column:
+                    await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
                 await self._merge_window(conn, target, result, rejects, start, end)
         except _TooManyRejects as stop:
@@ -241,7 +243,9 @@ class SourceSync:
         narrow = None
         if spec.window is not None and start is not None and end is not None:
             zone = self.source.timezone
-            window = filter_params(spec.window, zone, start, end, ZONE_SLACK)
+            # the slack only where records beyond the ends can be told apart and left out
+            slack = ZONE_SLACK if spec.cursor_column else timedelta(0)
+            window = filter_params(spec.window, zone, start, end, slack)
             if spec.cursor_column and spec.cursor_order:
                 # one second's records, read alone when they straddled a page boundary (ties)
                 narrow = partial(filter_params, spec.window, zone, end=None)

@@ -21,7 +21,8 @@ Interval = tuple[datetime, datetime]
 # times mean another zone than the source's ``timezone`` (Europe/London against UTC: one hour)
 # still lists every record of the window, so nothing is missed and delete-marking, which only
 # looks inside the window, never marks a record the provider still holds. The records beyond
-# the ends are merged unchanged (no writes, no change rows). INFERRED #102.
+# the ends are left out of the window's load (``loader.trim_to_window``): their own window
+# loads them. Only for streams with a cursor column, which tells them apart. INFERRED #102.
 ZONE_SLACK = timedelta(hours=1)
 
 
