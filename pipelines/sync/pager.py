@@ -114,6 +114,7 @@ class Pager:
     lanes: Lanes = field(default_factory=lambda: Lanes(1))  # the source's request slots
     # window params reading just around one second (ties); None: no date filter to narrow by
     narrow: Callable[[datetime], dict[str, str]] | None = None
+    reread: bool = False  # this pass re-reads the window (one more problem stops it)
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -125,7 +126,7 @@ class Pager:
         return paginator
 
     async def pages(self) -> AsyncIterator[Page]:
-        paginator, rereads = self._paginator(), 0
+        paginator = self._paginator()
         while True:
             ties: set[datetime] = set()
             try:
@@ -140,13 +141,13 @@ class Pager:
                 if restart.paginator is not paginator:  # the server ignores this generation
                     paginator = restart.paginator
                     self.size.generation, self.size.dirty = "fallback", True
-                elif rereads >= 1:
+                elif self.reread:
                     raise ContractChangedError(
                         f"{self._where()}: {restart.reason}, again after re-reading the window; "
                         "records may be missing, so the window is not committed. Retry later; "
                         "if it persists the provider's paging changed (report it)"
                     ) from None
-                rereads += 1
+                self.reread = True
 
     def _second(self, item: Any) -> datetime | None:
         """The creation second the provider sorts ``item`` by (None: not known or not read)."""
@@ -248,6 +249,11 @@ class Pager:
             return
         if paginator.fallback is not None:
             raise _Restart(paginator.fallback, problem)
+        if not self.reread:
+            # A record created inside the window while it is paged shifts the pages by one,
+            # which looks the same from here (a page of one record coming back): read the
+            # window once more before calling the paging broken.
+            raise _Restart(paginator, f"the provider seemed to ignore the paging ({problem})")
         raise ContractChangedError(
             f"{self._where()}: the provider ignores the paging parameters ({problem}); "
             "records would be missed, so the stream stops. Check the endpoint's paging "
