@@ -44,6 +44,16 @@ def _timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def second_of(value: Any) -> datetime | None:
+    """The whole second a record's time names (None when it names none): what a provider
+    sorting by a one-second ``created_at`` orders by (pipelines/sync/pager.py, ties)."""
+    try:
+        stamp = _timestamp(value)
+    except ValueError:
+        return None
+    return stamp.replace(microsecond=0) if stamp else None
+
+
 def _date(value: Any) -> date | None:
     if value in _EMPTY:
         return None

@@ -110,7 +110,13 @@ class StreamSpec:
     parent: str | None = None  # read per record of this stream (no list of its own)
     child_path: str | None = None  # "v1/payments/{id}/refunds"
     child_parent_column: str | None = None  # column holding the parent's id
+    # the parent's column naming this child's own id: the child is fetched by that id at
+    # ``child_path`` (a mandate's account_validation_id), not per parent id
+    parent_ref: str | None = None
     extra_params: Mapping[str, str] = field(default_factory=dict)
+    # the list is ordered by the cursor at one-second resolution, and the order among records
+    # sharing a second may change between requests: the pager guards page boundaries (ties)
+    cursor_order: bool = False
 
     def record_id(self, record: Mapping[str, Any]) -> Any:
         value = record.get(self.id_key)

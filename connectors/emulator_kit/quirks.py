@@ -15,7 +15,14 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
   provider whose totals and records disagree).
 - ``filter_tz=<IANA zone>``: date filter values (``created_from``/``created_to``,
   ``startDate``/``endDate``, ``sent_from``) are read as local time in that zone, as a UK
-  service may mean them; records still carry their own times.
+  service may mean them; times without a zone inside records (``YYYY-MM-DD HH:MM:SS``, as
+  SmarterPay's payment links send) are written in that zone too. Times with a zone are left
+  alone, and the admin truth stays in UTC.
+- ``ties=N`` (SmarterPay): records are created in groups of N sharing one ``created_at``
+  second, and the default order (by ``created_at``) lists a group's records in an order that
+  differs from request to request (seeded by the query), so ``limit``/``page_no`` paging may
+  skip or repeat records where a group straddles a page boundary. Orders by ``id`` stay
+  unique and stable.
 - ``shape.<field>=<json>``: every record carrying ``field`` (lists and details) carries this
   value instead, e.g. ``shape.3DSecure={"Enrolled":"Y"}``: a value of a shape we only inferred.
 
@@ -25,6 +32,7 @@ provider's own code stays the documented behaviour.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,12 +66,13 @@ class QuirkPlan:
     shapes: Mapping[str, Any] = field(default_factory=dict)
     totals_off: int = 0
     filter_tz: str | None = None
+    ties: int = 0  # records per shared creation second (SmarterPay's dataset and order)
 
     @property
     def active(self) -> bool:
         return bool(
             self.page_max or self.page_max_by_endpoint or self.legacy_paging or self.empty
-        ) or bool(self.shapes or self.totals_off or self.filter_tz)
+        ) or bool(self.shapes or self.totals_off or self.filter_tz or self.ties)
 
     @classmethod
     def parse(cls, spec: str | None) -> QuirkPlan:
@@ -94,6 +103,10 @@ class QuirkPlan:
                 except (ZoneInfoNotFoundError, ValueError):
                     raise QuirkSpecError(f"filter_tz={value!r}: unknown time zone") from None
                 options["filter_tz"] = value
+            elif name == "ties":
+                options["ties"] = _positive(name, value)
+                if options["ties"] < 2:
+                    raise QuirkSpecError(f"ties={value!r}: a tie needs 2 or more records")
             elif name == "totals_off":
                 options["totals_off"] = _positive(name, value)
             elif name.startswith("shape."):
@@ -190,7 +203,10 @@ def _local_to_utc(text: str, fmt: str, zone: str) -> str:
 
 
 def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
-    if not (plan.empty or plan.shapes or plan.totals_off) or response.body is None:
+    if (
+        not (plan.empty or plan.shapes or plan.totals_off or plan.filter_tz)
+        or response.body is None
+    ):
         return response
     try:
         body = orjson.loads(response.body)  # type: ignore[arg-type]
@@ -203,10 +219,19 @@ def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
         if plan.empty == "204":
             return web.Response(status=204)
         return web.Response(status=200, body=b"", content_type="application/json")
-    if not (plan.shapes or (plan.totals_off and isinstance(body.get("TotalCount"), int))):
+    if not (
+        plan.shapes
+        or plan.filter_tz
+        or (plan.totals_off and isinstance(body.get("TotalCount"), int))
+    ):
         return response
     if plan.totals_off and isinstance(body.get("TotalCount"), int):
         body["TotalCount"] += plan.totals_off
+    if plan.filter_tz:
+        for value in body.values():
+            for record in value if isinstance(value, list) else [value]:
+                if isinstance(record, dict):
+                    _local_times(record, plan.filter_tz)
     if plan.shapes:
         for value in body.values():
             for record in value if isinstance(value, list) else [value]:
@@ -217,6 +242,17 @@ def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
     return web.Response(
         status=200, body=orjson.dumps(body), content_type="application/json",
     )  # fmt: skip
+
+
+ZONELESS = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+
+
+def _local_times(record: dict[str, Any], zone: str) -> None:
+    """Zone-less times (the emulator renders them in UTC) as wall-clock time in ``zone``."""
+    for key, value in record.items():
+        if isinstance(value, str) and ZONELESS.match(value):
+            moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+            record[key] = moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def install(app: web.Application, plan: QuirkPlan) -> None:

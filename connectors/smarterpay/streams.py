@@ -141,6 +141,12 @@ CLIENT_BANK_ACCOUNT = (
     col("default_account", "bool", "Default_Account"), col("sun", key="Sun"),
     col("sun_friendly_name", key="Sun_Friendly_Name"),
 )
+ACCOUNT_VALIDATION = (
+    col("mandate_id"), col("successful_validation", "bool"), col("account_name"),
+    col("account_number"), col("sort_code"), col("client_bank_account_id"), col("reference"),
+    col("message"), col("error_message"), col("report"), col("account_validation_url"),
+    col("return_url"), col("metadata"), col("metadata_bank_account"), col("metadata_mandate"),
+)
 SERVICE_USER_NUMBER = (
     col("sun_friendly_name", key="Sun_Friendly_Name"), col("default_sun", "bool", "Default_Sun"),
     col("active", "bool"),
@@ -166,6 +172,7 @@ def _stream(
         paginator=PageNumbers(), page_size=MAX_LIMIT,
         window=CREATED if windowed else None,
         cursor_column=options.pop("cursor_column", "created_at" if windowed else None),
+        cursor_order=True,  # the default sort_field, created_at (INFERRED #126)
         detail_path=f"service.svc/{detail}/{{id}}" if detail else None,
         detail_envelope=detail_envelope, **options,
     )  # fmt: skip
@@ -193,8 +200,11 @@ STREAMS: dict[str, StreamSpec] = {
         _stream("recurrence_schedules", "recurrenceschedules", "recurrence_schedules", "id",
                 RECURRENCE_SCHEDULE, "recurrenceschedule", "recurrence_schedule",
                 status_column="status", open_statuses=frozenset({"active"})),
+        # No date filter, so a tie in the default created_at order (one-second resolution)
+        # cannot be re-read alone: ask for the documented unique order instead (INFERRED #126).
         _stream("payment_links", "paymentlinks", "payment_links", "id", PAYMENT_LINK,
-                "paymentlink", "payment_link", windowed=False),
+                "paymentlink", "payment_link", windowed=False,
+                extra_params={"sort_field": "id"}),
         _stream("submissions", "submissions", "submissions", "Id", SUBMISSION,
                 "submission", "submission"),
         # Lines have no created_at of their own, but the list takes the date filters (INFERRED):
@@ -210,6 +220,13 @@ STREAMS: dict[str, StreamSpec] = {
         _stream("service_user_numbers", "serviceusernumber", "Service_User_Number", "SUN",
                 SERVICE_USER_NUMBER, "serviceusernumber", "Service_User_Number",
                 windowed=False),
+        # No list is documented: each validation is fetched by the id its mandate names, the
+        # first time one names it (and on every full refresh). INFERRED #129.
+        _stream("account_validations", "accountvalidation", "account_validation", "id",
+                ACCOUNT_VALIDATION, "accountvalidation", "account_validation",
+                windowed=False, parent="mandates",
+                child_path="service.svc/accountvalidation/{id}",
+                child_parent_column="mandate_id", parent_ref="account_validation_id"),
     )
 }
 # fmt: on

@@ -50,6 +50,13 @@ class Target:
     run_id: int
 
 
+async def use_zone(conn: asyncpg.Connection, zone: str) -> None:
+    """Times without a zone in the records this transaction projects are read in ``zone``
+    (the source's ``timezone``; ``paysync.to_ts``, migration 0011). Transaction-local: one
+    pool serves sources in different zones."""
+    await conn.execute("SELECT set_config('paysync.source_timezone', $1, true)", zone)
+
+
 async def lock_window(
     conn: asyncpg.Connection, t: Target, start: datetime | None, end: datetime | None
 ) -> bool:
@@ -90,6 +97,17 @@ async def stage_pages(
     await save_rejects(conn, t, rejects, window)
     result.rejected = len(rejects)
     return rejects
+
+
+async def trim_to_window(
+    conn: asyncpg.Connection, t: Target, start: datetime, end: datetime
+) -> None:
+    """Drop staged records whose cursor lies outside ``[start, end)``: the window's requests
+    reach past its ends (``window.ZONE_SLACK``), but those records are their own window's to
+    load, so two windows loading at once never both insert (and count) the same record."""
+    column = next(c for c in t.spec.columns if c.name == t.spec.cursor_column)
+    cursor = projection(column)
+    await conn.execute(f"DELETE FROM _stage WHERE {cursor} < $1 OR {cursor} >= $2", start, end)
 
 
 async def save_shape_drift(conn: asyncpg.Connection, t: Target, drift: list[ShapeDrift]) -> None:
@@ -226,6 +244,28 @@ async def enqueue(
                    tried_run_id = NULL""",
             source, stream, ids, reason, times,
         )  # fmt: skip
+
+
+async def enqueue_children(
+    conn: asyncpg.Connection, t: Target, child: StreamSpec, parent_ids: list[str],
+    stored_too: bool = False,
+) -> None:  # fmt: skip
+    """Queue ``child`` records of these (merged) parents: per parent id, or, for a child the
+    parent names by its own id (``parent_ref``), the ids the parents name that are not stored
+    yet (a parent's status change says nothing of the record it names; ``stored_too``: a full
+    re-read, which reads them all)."""
+    ids = parent_ids
+    if child.parent_ref and parent_ids:
+        child_table = f"{t.sql.table.split('.')[0]}.{child.name}"
+        rows = await conn.fetch(
+            f"""SELECT DISTINCT p.{child.parent_ref} AS ref FROM {t.sql.table} p
+                WHERE p.source = $1 AND p.id = ANY($2::text[]) AND p.{child.parent_ref} IS NOT NULL
+                  AND ($3 OR NOT EXISTS (SELECT 1 FROM {child_table} c
+                                         WHERE c.source = p.source AND c.id = p.{child.parent_ref}))""",
+            t.source, parent_ids, stored_too,
+        )  # fmt: skip
+        ids = [r["ref"] for r in rows]
+    await enqueue(conn, t.source, child.name, ids, "children")
 
 
 async def drop_satisfied(conn: asyncpg.Connection, t: Target) -> None:

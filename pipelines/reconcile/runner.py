@@ -206,6 +206,8 @@ class _SourceRecon:
             return result
         sql = build_compare(self.source.provider, spec)
         async with self.pool.acquire() as conn, conn.transaction():
+            # the records' zone-less times are read as the sync reads them
+            await loader.use_zone(conn, self.source.timezone)
             rejects = await stage(conn, self._pages(spec, scope))
             result.rejected = len(rejects)
             found = await self._compare(conn, spec, sql, result, rejects)
@@ -230,6 +232,15 @@ class _SourceRecon:
         return census_pages(self.sync.http, self.source.name, spec, start, end, zone)
 
     async def _children(self, spec: StreamSpec, parent_ids: list[str]) -> AsyncIterator[Page]:
+        if spec.parent_ref:  # fetched by the ids the parents name, not per parent
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(
+                    f"""SELECT DISTINCT {spec.parent_ref} AS ref
+                        FROM {self.source.provider}.{spec.parent} WHERE source = $1
+                          AND id = ANY($2::text[]) AND {spec.parent_ref} IS NOT NULL""",
+                    self.source.name, parent_ids,
+                )  # fmt: skip
+            parent_ids = [r["ref"] for r in rows]
         for i in range(0, len(parent_ids), 100):
             batch = parent_ids[i : i + 100]
             at = datetime.now(UTC)

@@ -9,8 +9,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -38,6 +38,7 @@ from pipelines.sync.runs import (
     finish_run,
     stream_success,
 )
+from pipelines.sync.window import ZONE_SLACK, filter_params
 
 MIN_REJECTS_TO_STOP = 3
 
@@ -105,9 +106,11 @@ class SourceSync:
             async with self.client() as client:
                 self.http = client
                 await self._windows(report)
-                await drain(
-                    Fetcher(self.pool, self.source.name, self.connector, self.sql, client), report
-                )
+                fetcher = Fetcher(
+                    self.pool, self.source.name, self.connector, self.sql, client,
+                    self.source.timezone,
+                )  # fmt: skip
+                await drain(fetcher, report)
             report.outcome = (
                 "partial" if any(s.error for s in report.streams.values()) else "succeeded"
             )
@@ -203,9 +206,12 @@ class SourceSync:
                 if not await loader.lock_window(conn, target, start, end):
                     result.skipped = True
                     return result
+                await loader.use_zone(conn, self.source.timezone)
                 rejects = await loader.stage_pages(
                     conn, target, self.pages(spec, start, end), result, (start, end)
                 )
+                if start is not None and end is not None and spec.cursor_column:
+                    await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
                 await self._merge_window(conn, target, result, rejects, start, end)
         except _TooManyRejects as stop:
@@ -224,6 +230,10 @@ class SourceSync:
             )
         else:
             await loader.merge_stage(conn, t, result)
+            for child in self.connector.streams.values():  # a new or changed parent's children
+                if child.parent == t.spec.name:
+                    ids = result.new_ids + result.changed_ids
+                    await loader.enqueue_children(conn, t, child, ids)
         if self.request.kind in ("full-refresh", "deep-rescan"):
             await self._enqueue_all_children(conn, t)
         if t.spec.name == self.connector.feed_stream and result.new_ids:
@@ -239,7 +249,7 @@ class SourceSync:
         ids = [r["id"] for r in await conn.fetch("SELECT DISTINCT id FROM _stage")]
         for child in self.connector.streams.values():
             if child.parent == t.spec.name:
-                await loader.enqueue(conn, t.source, child.name, ids, "children")
+                await loader.enqueue_children(conn, t, child, ids, stored_too=True)
 
     async def _enqueue_feed(self, conn: asyncpg.Connection, new_ids: list[str]) -> None:
         assert self.connector.feed_events is not None
@@ -265,16 +275,20 @@ class SourceSync:
     ) -> AsyncIterator[Page]:
         """The window's pages, proven complete by the pager (pipelines/sync/pager.py)."""
         window: dict[str, str] = {}
+        narrow = None
         if spec.window is not None and start is not None and end is not None:
-            widen = timedelta(seconds=spec.window.widen_s)
-            # written in the zone the provider means (the source's ``timezone``, default UTC)
-            zone = ZoneInfo(self.source.timezone)
-            window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
-            window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
+            zone = self.source.timezone
+            # the slack only where records beyond the ends can be told apart and left out
+            slack = ZONE_SLACK if spec.cursor_column else timedelta(0)
+            window = filter_params(spec.window, zone, start, end, slack)
+            if spec.cursor_column and spec.cursor_order:
+                # one second's records, read alone when they straddled a page boundary (ties)
+                narrow = partial(filter_params, spec.window, zone, end=None)
         label = f"window {start}..{end}" if start is not None else "whole list"
         pager = Pager(
-            self.http, self.source.name, spec, self.page_sizes.get(spec), window, label, self.lanes
-        )
+            self.http, self.source.name, spec, self.page_sizes.get(spec), window, label,
+            self.lanes, narrow,
+        )  # fmt: skip
         async for page in pager.pages():
             yield page
 

@@ -9,17 +9,28 @@ in ``paysync.page_sizes``, so later runs pay nothing for it. A server that ignor
 parameters makes the pager fall back to the older documented generation, or stop with a
 contract error; totals that disagree with the records received re-read the window once, then
 stop. Pages are requested ahead while the current one is staged (``ahead.Ahead``).
+
+Ties (issue 14, item 5): SmarterPay's default order is by a one-second ``created_at``, and
+nothing says records sharing a second come in the same order on every request. Where such a
+group straddles a page boundary, ``page_no`` paging may serve one of them twice and skip
+another. The group straddles exactly when a page's first record shares the previous page's
+last record's second (positions in the order are fixed; only the order inside a second may
+move), so after the window the pager re-reads each such second on its own, narrowed by the
+window filter (``narrow``): a single page holds the whole group at once. A group larger than
+a page cannot be read that way, and the window stops with a contract error.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from connectors.errors import ContractChangedError
+from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.streams import Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
@@ -110,6 +121,9 @@ class Pager:
     window_params: Mapping[str, str]
     label: str  # "window 2024-01-01..2024-01-08" for messages
     lanes: Lanes = field(default_factory=lambda: Lanes(1))  # the source's request slots
+    # window params reading just around one second (ties); None: no date filter to narrow by
+    narrow: Callable[[datetime], dict[str, str]] | None = None
+    reread: bool = False  # this pass re-reads the window (one more problem stops it)
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -121,11 +135,16 @@ class Pager:
         return paginator
 
     async def pages(self) -> AsyncIterator[Page]:
-        paginator, rereads, arrivals = self._paginator(), 0, 0
+        paginator, arrivals = self._paginator(), 0
         while True:
+            ties: set[datetime] = set()
             try:
-                async for page in self._pass(paginator):
+                async for page in self._pass(paginator, self.window_params, ties):
                     yield page
+                for second in sorted(ties):  # groups that straddled a page boundary
+                    assert self.narrow is not None
+                    async for page in self._pass(paginator, self.narrow(second), None, second):
+                        yield page
                 return
             except _Arrived as arrived:
                 arrivals += 1
@@ -139,19 +158,51 @@ class Pager:
                 if restart.paginator is not paginator:  # the server ignores this generation
                     paginator = restart.paginator
                     self.size.generation, self.size.dirty = "fallback", True
-                elif rereads >= 1:
+                elif self.reread:
                     raise ContractChangedError(
                         f"{self._where()}: {restart.reason}, again after re-reading the window; "
                         "records may be missing, so the window is not committed. Retry later; "
                         "if it persists the provider's paging changed (report it)"
                     ) from None
-                rereads += 1
+                self.reread = True
 
-    async def _pass(self, paginator: Paginator) -> AsyncIterator[Page]:
-        first = {**self.spec.extra_params, **paginator.first(self.size.ask), **self.window_params}
+    def _second(self, item: Any) -> datetime | None:
+        """The creation second the provider sorts ``item`` by (None: not known or not read)."""
+        if self.narrow is None or not self.spec.cursor_column or not isinstance(item, dict):
+            return None
+        column = next(c for c in self.spec.columns if c.name == self.spec.cursor_column)
+        return second_of(item.get(column.path[0]))
+
+    def _straddles(
+        self, tail: datetime | None, items: list[Any], ties: set[datetime] | None,
+        alone: datetime | None,
+    ) -> None:  # fmt: skip
+        """Note a second whose records straddle the boundary before this page."""
+        head = self._second(items[0]) if items else None
+        if head is None or head != tail:
+            return
+        if alone is not None and head == alone:
+            raise ContractChangedError(
+                f"{self._where()}: more records were created in the second {head.isoformat()} "
+                "than the provider serves on one page, and their order is not the "
+                "same from page to page, so paysync cannot prove it read them all; the window "
+                "is not committed. Report it to the provider (a unique sort order is needed)"
+            )
+        if ties is not None:
+            ties.add(head)
+
+    async def _pass(
+        self, paginator: Paginator, window: Mapping[str, str],
+        ties: set[datetime] | None = None, alone: datetime | None = None,
+    ) -> AsyncIterator[Page]:  # fmt: skip
+        """Read the window once. ``ties`` collects seconds straddling a page boundary;
+        ``alone``: this pass re-reads that second, which must now fit on one page."""
+        first = {**self.spec.extra_params, **paginator.first(self.size.ask), **window}
         params: dict[str, str] | None = first
         ahead = Ahead(self.http, self.spec.path, paginator, self.lanes)
         received, reported, previous_head = 0, None, None
+        tail: datetime | None = None
+        found_alone = False
         try:
             for _ in range(MAX_PAGES_PER_WINDOW):
                 if params is None:
@@ -162,11 +213,14 @@ class Pager:
                 totals = paginator.totals(body)
                 self._check_generation(paginator, params, items, totals, asked, previous_head)
                 previous_head = items[0] if items else None
+                self._straddles(tail, items, ties, alone)
+                tail = self._second(items[-1]) if items else None
+                found_alone = found_alone or any(self._second(i) == alone for i in items)
                 if totals is not None and totals.page_size and asked and totals.page_size < asked:
                     self.size.learn_cap(totals.page_size)  # the server says what it served
                 reported = totals.records if totals is not None else None
                 received += len(items)
-                params = self._next(paginator, params, items, body, received, asked, totals)
+                params = self._next(paginator, params, items, body, received, asked, totals, window)
                 ahead.prefetch(params)
                 yield Page.of(split_page(self.spec, items), ahead.requested_at)
             else:
@@ -175,6 +229,13 @@ class Pager:
                 )
         finally:
             ahead.cancel()
+        if alone is not None and not found_alone:
+            raise ContractChangedError(
+                f"{self._where()}: re-reading the second {alone.isoformat()} alone (its records "
+                "straddled a page boundary) returned none of them, so paysync cannot prove it "
+                "read them all; the window is not committed. Check the source's timezone "
+                "setting against the zone the provider's date filters mean"
+            )
         if reported is not None and reported != received:
             raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
 
@@ -209,6 +270,11 @@ class Pager:
             raise _Arrived(paginator, f"records arrived while the window was paged ({problem})")
         if paginator.fallback is not None:
             raise _Restart(paginator.fallback, problem)
+        if not self.reread:
+            # A record created inside the window while it is paged shifts the pages by one,
+            # which looks the same from here (a page of one record coming back): read the
+            # window once more before calling the paging broken.
+            raise _Restart(paginator, f"the provider seemed to ignore the paging ({problem})")
         raise ContractChangedError(
             f"{self._where()}: the provider ignores the paging parameters ({problem}); "
             "records would be missed, so the stream stops. Check the endpoint's paging "
@@ -218,6 +284,7 @@ class Pager:
     def _next(
         self, paginator: Paginator, params: dict[str, str], items: list[Any],
         body: Mapping[str, Any], received: int, asked: int | None, totals: Any,
+        window: Mapping[str, str],
     ) -> dict[str, str] | None:  # fmt: skip
         count = len(items)
         confirm = params.get("_confirm")
@@ -236,4 +303,4 @@ class Pager:
         at = paginator.at(received, count)  # not proof yet: read on from where it ended
         if at is None:
             return None
-        return {**self.spec.extra_params, **at, **self.window_params, "_confirm": str(count)}
+        return {**self.spec.extra_params, **at, **window, "_confirm": str(count)}

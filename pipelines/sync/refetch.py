@@ -37,6 +37,7 @@ class Fetcher:
     connector: Connector
     sql: dict[str, StreamSql]
     http: HttpClient
+    timezone: str = "UTC"  # the source's: times without a zone in its records mean this zone
 
 
 async def drain(sync: Fetcher, report: RunReport) -> None:
@@ -55,6 +56,7 @@ async def drain(sync: Fetcher, report: RunReport) -> None:
             )  # fmt: skip
             if not rows:
                 return
+            await loader.use_zone(conn, sync.timezone)
             groups: dict[str, list[str]] = defaultdict(list)
             for row in rows:
                 groups[row["stream"]].append(row["record_id"])
@@ -101,9 +103,7 @@ async def _refetch(
     await loader.merge_stage(conn, target, result)
     for child in sync.connector.streams.values():
         if child.parent == spec.name:
-            await loader.enqueue(
-                conn, sync.source, child.name, result.new_ids + result.changed_ids, "children"
-            )
+            await loader.enqueue_children(conn, target, child, result.new_ids + result.changed_ids)
     for counts in (stream.counts, report.counts):
         counts.records_read += result.records
         counts.records_inserted += result.inserted
@@ -126,7 +126,7 @@ async def fetch_by_id(http: HttpClient, spec: StreamSpec, record_id: str) -> lis
     key = spec.envelope if spec.parent else (spec.detail_envelope or spec.envelope)
     found = body.get(key)
     items = found if isinstance(found, list) else [found] if isinstance(found, dict) else []
-    if spec.parent and spec.child_parent_column:
+    if spec.parent and spec.child_parent_column and not spec.parent_ref:
         column = next(c for c in spec.columns if c.name == spec.child_parent_column)
         for item in items:
             if isinstance(item, dict):

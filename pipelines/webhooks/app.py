@@ -182,7 +182,7 @@ async def refetch_worker(pool: asyncpg.Pool, hook: Hook, settings: Settings) -> 
     )  # fmt: skip
     report = RunReport(source.name, hook.run_id, counts=hook.counts)
     async with client as http:
-        fetcher = Fetcher(pool, source.name, hook.connector, hook.sql, http)
+        fetcher = Fetcher(pool, source.name, hook.connector, hook.sql, http, source.timezone)
         while True:
             hook.wake.clear()
             try:

@@ -294,6 +294,7 @@ async def _merge(
 ) -> None:
     target = loader.Target(hook.source.name, spec, hook.sql[spec.name], hook.run_id)
     result = loader.LoadResult()
+    await loader.use_zone(conn, hook.source.timezone)  # one transaction may serve many sources
 
     async def one_page() -> AsyncIterator[Page]:
         # A full record in a notification is a read as of its receipt (fetch time ordering;
@@ -307,7 +308,7 @@ async def _merge(
     for child in hook.connector.streams.values():
         if child.parent == spec.name and (result.new_ids or result.changed_ids):
             ids = result.new_ids + result.changed_ids
-            await loader.enqueue(conn, hook.source.name, child.name, ids, "children")
+            await loader.enqueue_children(conn, target, child, ids)
     hook.counts.records_read += result.records
     hook.counts.records_inserted += result.inserted
     hook.counts.records_changed += result.changed

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from connectors.emulator_kit.admin import add_admin_routes
 from connectors.emulator_kit.stats import ADMIN_PREFIX, ENDPOINT_KEY, stats_middleware
-from connectors.smarterpay.emulator import reads, writes
+from connectors.smarterpay.emulator import reads, validations, writes
 from connectors.smarterpay.emulator.errors import ApiError, error_response
 from connectors.smarterpay.emulator.resources import DETAIL_PATHS, LIST_PATHS
 from connectors.smarterpay.emulator.state import Emulator
@@ -48,6 +48,8 @@ async def dispatch(emu: Emulator, request: web.Request, segs: list[str]) -> web.
             return reads.list_records(emu, request, head)
         if len(segs) == 2 and head in DETAIL_PATHS:
             return reads.detail(emu, request, head, segs[1])
+        if len(segs) == 2 and head == validations.NAME:
+            return reads.validation(emu, segs[1])
         if len(segs) == 1 and head in DETAIL_PATHS:
             raise ApiError(405, f"GET needs an id: {head}/{{ID}}")
     elif method in ("POST", "PUT", "DELETE"):

@@ -17,11 +17,12 @@ class Dataset:
     seed: int
     records: int
     end: int  # "now" when the dataset was created; the history ends here
+    ties: int = 0  # --quirks ties=N: records created in groups of N sharing one second
     timelines: dict[str, Timeline] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def build(cls, seed: int, records: int, end: float) -> Dataset:
-        ds = cls(seed, max(1, records), int(end))
+    def build(cls, seed: int, records: int, end: float, ties: int = 0) -> Dataset:
+        ds = cls(seed, max(1, records), int(end), ties)
         ds.timelines.update(_timelines(ds))
         return ds
 
@@ -58,11 +59,30 @@ class Dataset:
         return record_rng(self.seed, resource + "#customer", i).randint(0, hi - 1)
 
 
+# Resources whose records share creation seconds under ``ties`` (their own timelines and the
+# ones derived from mandates); submission lines already share the file run's second by design.
+TIED = frozenset({
+    "mandates", "customeraccounts", "bankaccounts", "recurrenceschedules", "payments",
+    "credits", "paymentlinks", "cards",
+})  # fmt: skip
+
+
+def _tied(timeline: Timeline, ties: int) -> Timeline:
+    """Groups of ``ties`` consecutive records take the first one's second (still sorted)."""
+    if ties < 2:
+        return timeline
+    return MappedTimeline(len(timeline), lambda i: timeline[i - i % ties])
+
+
 def _timelines(ds: Dataset) -> dict[str, Timeline]:
     n, seed, start, end = ds.records, ds.seed, ds.start, ds.end
     n_mandates = max(1, n // 4)
-    mandates = Timeline(seed, "mandates", start - 30 * DAY, end - 600, n_mandates)
-    payments = Timeline(seed, "payments", start, end, n)
+
+    def line(resource: str, lo: float, hi: float, count: int) -> Timeline:
+        return _tied(Timeline(seed, resource, lo, hi, count), ds.ties)
+
+    mandates = line("mandates", start - 30 * DAY, end - 600, n_mandates)
+    payments = line("payments", start, end, n)
     first_file = next_file_time(start - 30 * DAY)
     n_files = (end - first_file) // DAY + 1 + FUTURE_DAYS
     return {
@@ -73,9 +93,9 @@ def _timelines(ds: Dataset) -> dict[str, Timeline]:
             max(1, (n_mandates + 1) // 2), lambda k: mandates[2 * k] + 60
         ),
         "payments": payments,
-        "credits": Timeline(seed, "credits", start, end, max(1, n // 20)),
-        "paymentlinks": Timeline(seed, "paymentlinks", start, end, max(1, n // 20)),
-        "cards": Timeline(seed, "cards", start, end, max(1, n // 50)),
+        "credits": line("credits", start, end, max(1, n // 20)),
+        "paymentlinks": line("paymentlinks", start, end, max(1, n // 20)),
+        "cards": line("cards", start, end, max(1, n // 50)),
         "submissions": MappedTimeline(n_files, lambda k: first_file + k * DAY),
         "submissionlines": MappedTimeline(n, lambda i: next_file_time(payments[i])),
         "clientbankaccount": MappedTimeline(3, lambda k: start - 400 * DAY + k * DAY),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from connectors.emulator_kit.lazy import first_draw, record_rng, resource_key
+from connectors.smarterpay.emulator import validations
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_accounts import (
     SUNS,
@@ -109,14 +110,16 @@ def mandate(ds: Dataset, i: int, created: int, t: float, detail: bool) -> Record
     name, number, sort_code, bank = bank_details(ds, ds.ref("bankaccounts", i))
     state = state_at(mandate_events(ds, i, created), t) or Event(created, "", "new instruction")
     sun, sun_name = SUNS[0]
+    # spawned mandates (index past the history) were not set up through account validation
+    validated = i < ds.count("mandates") and validations.has_validation(ds, i)
     return {
         "I_am_the_only_account_holder": "true" if rng.random() < 0.8 else "false",
         "Sun_Name": sun_name,
         "Sun_Number": sun,
         "account_name": name,
         "account_number": number,
-        "account_validation_id": "",
-        "account_validation_url": "",
+        "account_validation_id": validations.validation_id(ds, i) if validated else "",
+        "account_validation_url": validations.validation_url(ds, i) if validated else "",
         "auddis": auddis(i),
         "bacs_code": state.bacs_code,
         "bacs_description": state.bacs_description,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterator, Mapping
+import itertools
+import random
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.smarterpay.emulator.dataset import TIED
 from connectors.smarterpay.emulator.errors import ApiError
 from connectors.smarterpay.emulator.resources import CONTAINS, EXACT, Resource
 from connectors.smarterpay.emulator.store import Item, Record, Store
@@ -118,15 +121,45 @@ def _fast_page(
         for j, rid in enumerate(spawned)
     ]
     total = len(generated) + len(spawned)
-    out: list[Item] = []
-    for p in range(q.offset, min(total, q.offset + q.limit)):
+
+    def at(p: int) -> Item:
         pos = total - 1 - p if q.desc else p
         j = bisect.bisect_left(ranks, pos)
         if j < len(ranks) and ranks[j] == pos:
-            out.append(spawned[j])
-        else:
-            out.append(generated.start + pos - j)
-    return out
+            return spawned[j]
+        return generated.start + pos - j
+
+    stop = min(total, q.offset + q.limit)
+    if store.ds.ties > 1 and res.name in TIED and q.sort_field == "created_at":
+        return _unstable_ties(store, res, at, q.offset, stop, total, q)
+    return [at(p) for p in range(q.offset, stop)]
+
+
+def _unstable_ties(
+    store: Store, res: Resource, at: Callable[[int], Item], start: int, stop: int, total: int,
+    q: ListQuery,
+) -> list[Item]:  # fmt: skip
+    """The page as a provider sorting only by a one-second ``created_at`` may serve it: the
+    records sharing a second come in an order that depends on the request (--quirks ties)."""
+    if start >= stop:
+        return []
+
+    def second(p: int) -> int:
+        return store.created_of(res, at(p))
+
+    lo, hi = start, stop - 1
+    while lo > 0 and second(lo - 1) == second(start):
+        lo -= 1
+    while hi < total - 1 and second(hi + 1) == second(stop - 1):
+        hi += 1
+    span = [at(p) for p in range(lo, hi + 1)]
+    salt = "&".join(f"{k}={v}" for k, v in sorted(q.raw.items()))
+    shuffled: list[Item] = []
+    for created, group in itertools.groupby(span, key=lambda item: store.created_of(res, item)):
+        members = list(group)
+        random.Random(f"{salt}/{created}").shuffle(members)
+        shuffled.extend(members)
+    return shuffled[start - lo : stop - lo]
 
 
 def _scan_page(

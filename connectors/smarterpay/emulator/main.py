@@ -23,7 +23,9 @@ def run(
     webhook_url: str | None,
     quirks: QuirkPlan | None = None,
 ) -> None:
-    emu = Emulator(Options(records=records, seed=seed, token=token, webhook_url=webhook_url), plan)
+    ties = quirks.ties if quirks else 0  # the one quirk the provider itself must implement
+    options = Options(records=records, seed=seed, token=token, webhook_url=webhook_url, ties=ties)
+    emu = Emulator(options, plan)
     app = build_app(emu)
     install_quirks(app, quirks or QuirkPlan())
     if webhook_url:

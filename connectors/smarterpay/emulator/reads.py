@@ -11,6 +11,7 @@ from aiohttp import web
 
 from connectors.emulator_kit.faults import RequestFaults, unit
 from connectors.smarterpay.emulator import outbound as om
+from connectors.smarterpay.emulator import validations
 from connectors.smarterpay.emulator.errors import ApiError
 from connectors.smarterpay.emulator.listing import ListQuery, matches, page_items, parse_query
 from connectors.smarterpay.emulator.resources import LIST_PATHS, OUTBOUND, RESOURCES, Resource
@@ -54,6 +55,15 @@ def detail(emu: Emulator, request: web.Request, segment: str, record_id: str) ->
     if item is None:
         raise ApiError(404, f"{segment} {record_id!r} not found")
     return json_response({res.detail_key: emu.store.render_item(res, item, t, True)})
+
+
+def validation(emu: Emulator, record_id: str) -> web.Response:
+    """``GET accountvalidation/{ID}``: a detail with no list (documented)."""
+    t = emu.clock.timestamp()
+    i = validations.mandate_index(emu.ds, record_id, t)
+    if i is None:
+        raise ApiError(404, f"accountvalidation {record_id!r} not found")
+    return json_response({validations.ENVELOPE: emu.validation(i, t)})
 
 
 def _outbound_page(emu: Emulator, q: ListQuery, t: float) -> list[Record]:

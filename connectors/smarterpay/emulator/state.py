@@ -11,6 +11,7 @@ from connectors.emulator_kit.admin import EmulatorCore
 from connectors.emulator_kit.clock import EmulatorClock
 from connectors.emulator_kit.faults import FaultController, FaultPlan, unit
 from connectors.emulator_kit.stats import RequestStats
+from connectors.smarterpay.emulator import validations
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_dd import Event
 from connectors.smarterpay.emulator.outbound import OUTBOUND_NAME, Outbound, render
@@ -36,6 +37,7 @@ class Options:
     seed: int = 1
     token: str = "sp_test_token"
     webhook_url: str | None = None
+    ties: int = 0  # --quirks ties=N: records created N to a second, tie order unstable
 
 
 class Emulator:
@@ -44,7 +46,7 @@ class Emulator:
     def __init__(self, options: Options, plan: FaultPlan, clock: EmulatorClock | None = None):
         self.options = options
         self.clock = clock or EmulatorClock()
-        self.ds = Dataset.build(options.seed, options.records, self.clock.timestamp())
+        self.ds = Dataset.build(options.seed, options.records, self.clock.timestamp(), options.ties)
         self.store = Store(self.ds, self.clock)
         self.outbound = Outbound(self.ds)
         self.idempotency: dict[tuple[str, str], tuple[float, int, bytes]] = {}
@@ -53,7 +55,7 @@ class Emulator:
 
     # --- AdminProvider ------------------------------------------------------------------
     def resources(self) -> Sequence[str]:
-        return [*RESOURCES, OUTBOUND_NAME]
+        return [*RESOURCES, OUTBOUND_NAME, validations.NAME]
 
     def health_info(self) -> dict[str, Any]:
         counts = {name: self.ds.count(name) for name in RESOURCES if name != "submissions"}
@@ -68,6 +70,11 @@ class Emulator:
         t = self.clock.timestamp()
         if resource == OUTBOUND_NAME:
             return (render(self.ds, m) for m in self.outbound.stream(None, None, t))
+        if resource == validations.NAME:
+            mandates = self.store.window(RESOURCES["mandates"], None, None, t)[0]
+            return (
+                self.validation(i, t) for i in mandates if validations.has_validation(self.ds, i)
+            )
         res = RESOURCES[resource]
         return (
             self.store.render_item(res, item, t, True) for item in self.store.iter_items(res, t)
@@ -87,6 +94,11 @@ class Emulator:
             item = generated[pos] if pos < len(generated) else spawned[pos - len(generated)]
             ids.append(self.change(res, item, *MUTATIONS[resource][:2], MUTATIONS[resource][2]))
         return ids
+
+    def validation(self, i: int, t: float) -> dict[str, Any]:
+        """The account validation of mandate ``i`` (``GET accountvalidation/{ID}``)."""
+        mandate = self.store.render_item(RESOURCES["mandates"], i, t, True)
+        return validations.render(self.ds, i, mandate)
 
     # --- changes shared by admin, API writes and paging faults --------------------------
     def change(self, res: Resource, item: int | str, key: str, value: Any, event_type: str) -> str:
