@@ -46,6 +46,7 @@ CREATE TABLE smarterpay.account_validations (
     _changed_at timestamptz NOT NULL DEFAULT now(),
     _synced_at timestamptz NOT NULL DEFAULT now(),
     _deleted_at timestamptz,
+    _fetched_at timestamptz,
     PRIMARY KEY (source, id)
 );
 COMMENT ON TABLE smarterpay.account_validations IS 'SmarterPay account validations, fetched by the id a mandate names (GET accountvalidation/{ID}; no list is documented)';
@@ -74,3 +75,4 @@ COMMENT ON COLUMN smarterpay.account_validations._first_seen_at IS 'When paysync
 COMMENT ON COLUMN smarterpay.account_validations._changed_at IS 'When paysync last stored a changed version';
 COMMENT ON COLUMN smarterpay.account_validations._synced_at IS 'When paysync last wrote this row';
 COMMENT ON COLUMN smarterpay.account_validations._deleted_at IS 'Not set by sync (records fetched by id are never marked deleted); reconcile --repair may set it';
+COMMENT ON COLUMN smarterpay.account_validations._fetched_at IS 'When the provider read that wrote this version was requested (orders versions)';

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from connectors.emulator_kit.lazy import Stream, index_mix, resource_key
+from connectors.smarterpay.emulator import validations
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_accounts import (
     BANKS,
@@ -61,6 +62,8 @@ def mandates(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> lis
         name, number, sort_code, bank = _bank_details(keys, mixed)
         state = state_at(mandate_events(ds, i, created), t) or Event(created, "", "new instruction")
         only_holder = Stream(keys.mandate ^ mixed).random() < 0.8
+        # as gen_dd.mandate: spawned mandates were not set up through account validation
+        validated = i < ds.count("mandates") and validations.has_validation(ds, i)
         out.append(
             {
                 "I_am_the_only_account_holder": "true" if only_holder else "false",
@@ -68,8 +71,8 @@ def mandates(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> lis
                 "Sun_Number": sun,
                 "account_name": name,
                 "account_number": number,
-                "account_validation_id": "",
-                "account_validation_url": "",
+                "account_validation_id": validations.validation_id(ds, i) if validated else "",
+                "account_validation_url": validations.validation_url(ds, i) if validated else "",
                 "auddis": auddis(i),
                 "bacs_code": state.bacs_code,
                 "bacs_description": state.bacs_description,
