@@ -5,7 +5,6 @@ Each test runs a real sync in British Summer Time (London = UTC+1) and compares 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -136,13 +135,9 @@ async def assert_equal_but_link_times(db_url: str, emu: RunningEmulator) -> None
     conn = await asyncpg.connect(db_url)
     try:
         for spec in STREAMS.values():
-            if spec.name == "payment_links":
-                spec = dataclasses.replace(
-                    spec,
-                    columns=tuple(c for c in spec.columns if c.name not in ZONELESS_LINK_TIMES),
-                )
+            skip = ZONELESS_LINK_TIMES if spec.name == "payment_links" else ()
             truth = emu.truth(resource_of(spec))
-            diff = await differences(conn, "smarterpay", "bacs", spec, truth)
+            diff = await differences(conn, "smarterpay", "bacs", spec, truth, skip_columns=skip)
             assert diff["counts"] == [0, 0], (spec.name, diff)
             assert truth, spec.name
     finally:

@@ -60,6 +60,7 @@ class SourceSync:
             s.name: build(connector.provider, s) for s in connector.streams.values()
         }
         self.lanes = Lanes(source.concurrency)  # request slots shared by the open windows
+        self.succeeded: set[str] = set()  # streams whose windows all loaded this run
 
     def client(self) -> HttpClient:
         client = HttpClient(
@@ -111,6 +112,7 @@ class SourceSync:
                     self.source.timezone,
                 )  # fmt: skip
                 await drain(fetcher, report)
+                await self._children_success(report)
             report.outcome = (
                 "partial" if any(s.error for s in report.streams.values()) else "succeeded"
             )
@@ -158,6 +160,18 @@ class SourceSync:
                     await stream_success(
                         conn, self.source.name, plan.spec.name, report.run_id, plan.cursor
                     )
+        self.succeeded = {p.spec.name for p in plans if not report.streams[p.spec.name].error}
+
+    async def _children_success(self, report: RunReport) -> None:
+        """Streams filled only through the re-fetch queue (children read by their parent's
+        ids) are as fresh as their parent once the queue is drained: record it, so status,
+        metrics and sync_health do not call them never synced."""
+        async with self.pool.acquire() as conn:
+            for spec in self.specs:
+                own = report.streams.get(spec.name)
+                if (spec.parent in self.succeeded and spec.name not in
+                        self.succeeded and not (own and own.error)):  # fmt: skip
+                    await stream_success(conn, self.source.name, spec.name, report.run_id, None)
 
     async def _plans(self) -> list[StreamPlan]:
         start = day_start(self.source.start_date)

@@ -73,8 +73,10 @@ async def stored_rows(
 async def compare(
     conn: asyncpg.Connection, provider: str, table: str, source: str,
     truth: Iterable[dict[str, Any]], ignore_ids: Iterable[str] = (),
+    skip_columns: Iterable[str] = (),
 ) -> dict[str, list[Any]]:  # fmt: skip
-    """Rows only in the database and rows only in the truth (a differing record is in both)."""
+    """Rows only in the database and rows only in the truth (a differing record is in both).
+    ``skip_columns``: typed columns a test deliberately leaves out (each must exist)."""
     ignore = set(ignore_ids)
     if any(not isinstance(i, str) for i in ignore):
         raise ValueError(
@@ -82,6 +84,9 @@ async def compare(
         )
     columns = await typed_columns(conn, provider, table)
     assert columns, f"{provider}.{table} has no typed columns: is the table name right?"
+    skipped = set(skip_columns)
+    assert skipped <= set(columns), f"no such columns to skip: {sorted(skipped - set(columns))}"
+    columns = {k: v for k, v in columns.items() if k not in skipped}
     want = {record_id(r): expected(provider, table, columns, r) for r in truth}
     want = {k: v for k, v in want.items() if k not in ignore}
     have = {k: v for k, v in (await stored_rows(conn, provider, table, source, columns)).items()
