@@ -95,14 +95,18 @@ def test_connectors_never_import_pipelines():
     assert not offenders
 
 
-@pytest.mark.parametrize("needle", ["../shared", "/work/", "/root/", "/home/"])
+# Spelt in pieces, so this file does not contain what it looks for.
+NEEDLES = ["/".join(["..", "shared"]), *(f"/{d}/" for d in ("work", "root", "home"))]
+
+
+@pytest.mark.parametrize("needle", NEEDLES)
 def test_repository_points_nowhere_outside_itself(needle):
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                            check=True).stdout.split()  # fmt: skip
     hits = []
     for name in files:
         path = ROOT / name
-        if name == "tests/test_layout.py" or not path.is_file():
+        if not path.is_file():
             continue
         try:
             text = path.read_text()
