@@ -19,17 +19,9 @@ READABLE_SCHEMAS = ("analytics", "smarterpay", "smart2pay")
 
 async def grant_reader(conn: asyncpg.Connection, role: str, no_pii: bool = False) -> bool:
     """Grant ``role`` read access; creates it (NOLOGIN) when missing. True when it was created."""
-    _check_name(role)
-    if not await conn.fetchval("SELECT to_regclass('paysync.reader_roles') IS NOT NULL"):
-        raise MigrationError(
-            "the database is not migrated to this paysync's version; run `paysync db migrate`"
-        )
-    await _refuse_powerful(conn, role, "read-only access")
-    quoted = await conn.fetchval("SELECT quote_ident($1)", role)
+    await _checked(conn, role, "paysync.reader_roles", "read-only access")
     async with conn.transaction():
-        created = not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-        if created:
-            await conn.execute(f"CREATE ROLE {quoted} NOLOGIN")
+        created = await _ensure_role(conn, role)
         await conn.execute("SELECT paysync.apply_reader_grants($1, $2, true)", role, no_pii)
         await conn.execute(
             """INSERT INTO paysync.reader_roles (role, no_pii) VALUES ($1, $2)
@@ -37,30 +29,41 @@ async def grant_reader(conn: asyncpg.Connection, role: str, no_pii: bool = False
             role,
             no_pii,
         )
-    return bool(created)
+    return created
 
 
 async def grant_writer(conn: asyncpg.Connection, role: str) -> bool:
     """Give ``role`` DML on paysync's tables (recorded, so every migrate extends it to new tables);
     creates it (NOLOGIN) when missing. True when it was created."""
-    _check_name(role)
-    if not await conn.fetchval("SELECT to_regclass('paysync.writer_roles') IS NOT NULL"):
-        raise MigrationError(
-            "the database is not migrated to this paysync's version; run `paysync db migrate`"
-        )
-    await _refuse_powerful(conn, role, "a writer's limited rights")
-    quoted = await conn.fetchval("SELECT quote_ident($1)", role)
+    await _checked(conn, role, "paysync.writer_roles", "a writer's limited rights")
     async with conn.transaction():
-        created = not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-        if created:
-            await conn.execute(f"CREATE ROLE {quoted} NOLOGIN")
+        created = await _ensure_role(conn, role)
         await conn.execute("SELECT paysync.apply_writer_grants($1)", role)
         await conn.execute(
             """INSERT INTO paysync.writer_roles (role) VALUES ($1)
                ON CONFLICT (role) DO UPDATE SET granted_at = now()""",
             role,
         )
-    return bool(created)
+    return created
+
+
+async def _checked(conn: asyncpg.Connection, role: str, registry: str, what: str) -> None:
+    """The checks both grants make: a valid name, a migrated database, not an all-powerful role."""
+    _check_name(role)
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", registry):
+        raise MigrationError(
+            "the database is not migrated to this paysync's version; run `paysync db migrate`"
+        )
+    await _refuse_powerful(conn, role, what)
+
+
+async def _ensure_role(conn: asyncpg.Connection, role: str) -> bool:
+    """Create ``role`` (NOLOGIN) when missing; True when it was created."""
+    if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+        return False
+    quoted = await conn.fetchval("SELECT quote_ident($1)", role)
+    await conn.execute(f"CREATE ROLE {quoted} NOLOGIN")
+    return True
 
 
 def _check_name(role: str) -> None:
