@@ -46,7 +46,11 @@ class Postgres:
     def start(cls) -> Postgres:
         url, pid = os.environ.get("BENCH_DATABASE_URL"), 0
         if not url:
-            data = Path(tempfile.mkdtemp(prefix="paysync-bench-")) / "pgdata"
+            home = Path(tempfile.mkdtemp(prefix="paysync-bench-"))
+            # As root the server runs as another user (pipelines/store/db.py): the bench's
+            # own scratch folder is the one folder it may open to it.
+            home.chmod(0o755)
+            data = home / "pgdata"
             url = start_embedded(data, keep_running=False)
             pid = int((data / "postmaster.pid").read_text().split()[0])
         pg = cls(url, pid=pid)

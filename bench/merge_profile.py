@@ -29,7 +29,7 @@ from connectors.registry import connector  # noqa: E402
 from connectors.smarterpay.emulator.listing import page_items, parse_query  # noqa: E402
 from connectors.smarterpay.emulator.resources import LIST_PATHS  # noqa: E402
 from connectors.smarterpay.emulator.state import Emulator, Options  # noqa: E402
-from pipelines.load.loader import STAGE  # noqa: E402
+from pipelines.load.loader import STAGE, STAGE_COLUMNS  # noqa: E402
 from pipelines.load.merge_sql import _hash, _latest_projected, build  # noqa: E402
 from pipelines.load.records import split_page  # noqa: E402
 
@@ -75,7 +75,7 @@ async def profile(
     try:
         # A session-lived stage (the sync's drops on commit) so every step reads the same rows.
         await conn.execute(STAGE.replace(" ON COMMIT DROP", ""))
-        await conn.copy_records_to_table("_stage", records=rows)
+        await conn.copy_records_to_table("_stage", columns=STAGE_COLUMNS[:3], records=rows)
         await conn.execute("ANALYZE _stage")
         latest = "SELECT DISTINCT ON (id) id, raw FROM _stage ORDER BY id, seq DESC"
         steps = [
