@@ -206,8 +206,8 @@ async def test_receiver_sigkilled_in_a_burst_keeps_every_acknowledged_call(
     import aiohttp
     import orjson
 
+    from tests.receiver_process import ReceiverProcess
     from tests.test_webhooks import API_KEY, S2P_AUTH, SITE_ID, free_port
-    from tests.test_webhooks_process import ReceiverProcess
 
     port = free_port()
     with start_emulator("smart2pay", records=50, seed=43, site_id=SITE_ID, api_key=API_KEY) as emu:

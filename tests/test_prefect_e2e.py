@@ -7,15 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -26,65 +21,13 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smarterpay import STREAMS
+from tests.prefect_stack import BASE_ENV, PREFECT, REPO, Processes, free_port, serve_and_deploy
 from tests.truth import differences, resource_of
 
-REPO = Path(__file__).resolve().parents[1]
-PREFECT = str(Path(sys.executable).with_name("prefect"))
 TOKEN = "sp-e2e-token-0042"
 WINDOWED = [s for s in STREAMS.values() if s.window is not None and not s.parent]
 START = date.today() - timedelta(days=1100)
 END = date.today() + timedelta(days=2)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Processes:
-    """Background processes in their own process groups, so a worker's flow runs die too."""
-
-    def __init__(self, logs: Path) -> None:
-        self.logs, self.started = logs, []
-
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "wb")
-        proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
-        self.started.append((proc, log))
-        return proc
-
-    def stop(self) -> None:
-        for proc, log in reversed(self.started):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=15)
-            log.close()
-
-    def tail(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -110,23 +53,13 @@ start_date = "{START}"
 """)
     api = f"http://127.0.0.1:{free_port()}/api"
     env = {
-        **os.environ, "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+        **os.environ, **BASE_ENV, "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": api,
         "PREFECT_API_SERVICES_SCHEDULER_ENABLED": "false",  # no 15-minute run in the middle
-        "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "INFO",
-        "PAYSYNC_CONFIG": str(config), "PAYSYNC_DATABASE_URL": db_url,
-        "E2E_SP_TOKEN": TOKEN, "PAYSYNC_HOME": str(REPO),
+        "PAYSYNC_CONFIG": str(config), "PAYSYNC_DATABASE_URL": db_url, "E2E_SP_TOKEN": TOKEN,
     }  # fmt: skip
     procs = Processes(tmp)
     try:
-        port = api.rsplit(":", 1)[1].split("/")[0]
-        server = procs.start("server", [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", port], env)  # fmt: skip
-        wait_until(lambda: healthy(api) or server.poll() is not None, 120, "the Prefect server")
-        assert server.poll() is None, procs.tail("server")
-        for args in (["work-pool", "create", "paysync", "--type", "process"],
-                     ["--no-prompt", "deploy", "--all"]):  # fmt: skip
-            done = subprocess.run([PREFECT, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=180)  # fmt: skip
-            assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+        serve_and_deploy(procs, api, env)
         for name in ("worker-a", "worker-b"):
             procs.start(name, [PREFECT, "worker", "start", "--pool", "paysync", "--name", name, "--limit", "2"], env)  # fmt: skip
         yield {"api": api, "env": env, "procs": procs}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -26,9 +25,9 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterNam
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from connectors.emulator_kit.testing import start_emulator
+from tests.prefect_stack import BASE_ENV, PREFECT, REPO, Processes, free_port, serve_and_deploy
 from tests.test_cli_db import paysync
 from tests.test_deploy_roles import as_user
-from tests.test_prefect_e2e import PREFECT, REPO, Processes, free_port, healthy, wait_until
 
 TOKEN = "sp-schedule-token-0042"
 WRITER = f"paysync_sched_writer_t{os.getpid()}"
@@ -69,12 +68,9 @@ start_date = "{date.today() - timedelta(days=60)}"
     api = f"http://127.0.0.1:{free_port()}/api"
     base = {k: v for k, v in os.environ.items() if k != "PAYSYNC_CONFIG"}
     deployer = {
-        **base, "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": api,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+        **base, **BASE_ENV, "PREFECT_HOME": str(tmp / "home"), "PREFECT_API_URL": api,
         "PREFECT_API_SERVICES_SCHEDULER_ENABLED": "true",
         "PREFECT_API_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-        "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "INFO",
-        "PAYSYNC_HOME": str(REPO),
     }  # fmt: skip
     # Only the worker knows the config, the database and the secret, as on a real machine; it
     # connects as the writer role (DML only), as README "Two roles" deploys it.
@@ -85,14 +81,7 @@ start_date = "{date.today() - timedelta(days=60)}"
               "PAYSYNC_DATABASE_URL": as_user(db_url, WRITER)}  # fmt: skip
     procs = Processes(tmp)
     try:
-        port = api.rsplit(":", 1)[1].split("/")[0]
-        server = procs.start("server", [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", port], deployer)  # fmt: skip
-        wait_until(lambda: healthy(api) or server.poll() is not None, 120, "the Prefect server")
-        assert server.poll() is None, procs.tail("server")
-        for args in (["work-pool", "create", "paysync", "--type", "process"],
-                     ["--no-prompt", "deploy", "--all", "--prefect-file", str(deploy_file)]):  # fmt: skip
-            done = subprocess.run([PREFECT, *args], env=deployer, cwd=REPO, capture_output=True, text=True, timeout=180)  # fmt: skip
-            assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+        serve_and_deploy(procs, api, deployer, deploy_file)
         procs.start("worker", [PREFECT, "worker", "start", "--pool", "paysync", "--name", "w1"], worker)  # fmt: skip
         yield {"api": api, "procs": procs}
     finally:

@@ -5,10 +5,8 @@ the record never stored as one, a busy port as one line."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,48 +16,10 @@ import orjson
 import pytest
 
 from connectors.emulator_kit.testing import start_emulator
+from tests.receiver_process import ReceiverProcess
 from tests.test_webhooks import API_KEY, ROOT, S2P_AUTH, SITE_ID, basic, fetchval, free_port, until
 
 SOURCE = "cards-hard"
-
-
-class Receiver:
-    def __init__(self, config: Path, port: int, log: Path) -> None:
-        self.config, self.port, self.log = config, port, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def command(self) -> list[str]:
-        return [sys.executable, "-m", "pipelines.cli.webhooks", "serve", "--port", str(self.port),
-                "--log-level", "INFO", "--header-timeout", "2", "--body-timeout", "2"]  # fmt: skip
-
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "PAYSYNC_CONFIG": str(self.config), "S2P_KEY": API_KEY}
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                self.command(), cwd=ROOT, env=self.env(), stdout=out, stderr=out
-            )
-
-    async def ready(self) -> None:
-        async def up() -> bool:
-            try:
-                async with aiohttp.ClientSession() as s, s.get(self.url + "/healthz") as r:
-                    return r.status == 200
-            except aiohttp.ClientError:
-                assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
-                return False
-
-        await until(up, 60, "the receiver to answer /healthz")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(30)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +32,10 @@ def receiver(tmp_path_factory: pytest.TempPathFactory, db_url: str):
             f'provider = "smart2pay"\nbase_url = "{emu.base_url}"\nsite_id = {SITE_ID}\n'
             f'api_key_env = "S2P_KEY"\nca_bundle = "{emu.ca_path}"\n'
         )
-        process = Receiver(config, free_port(), where / "receiver.log")
+        process = ReceiverProcess(
+            config, free_port(), where / "receiver.log", log_level="INFO",
+            options=("--header-timeout", "2", "--body-timeout", "2"),
+        )  # fmt: skip
         process.start()
         asyncio.run(process.ready())
         try:
@@ -176,7 +139,7 @@ async def test_busy_port_is_one_line(receiver: Any, tmp_path: Path) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
-        busy = Receiver(process.config, holder.getsockname()[1], tmp_path / "busy.log")
+        busy = ReceiverProcess(process.config, holder.getsockname()[1], log_level="INFO")
         done = await asyncio.to_thread(
             subprocess.run, busy.command(), cwd=ROOT, env=busy.env(), capture_output=True,
             timeout=120,

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,9 +12,9 @@ import orjson
 import pytest
 
 from connectors.emulator_kit.testing import start_emulator
+from tests.receiver_process import ReceiverProcess
 from tests.test_webhooks import (
     API_KEY,
-    ROOT,
     S2P_AUTH,
     SITE_ID,
     basic,
@@ -32,43 +27,6 @@ from tests.test_webhooks import (
 )
 
 PROC = "cards-proc"  # a source of its own in the module's database
-
-
-class ReceiverProcess:
-    def __init__(self, config: Path, port: int) -> None:
-        self.config, self.port = config, port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "PAYSYNC_CONFIG": str(self.config), "S2P_KEY": API_KEY}
-        cmd = [sys.executable, "-m", "pipelines.cli.webhooks", "serve", "--port", str(self.port),
-               "--log-level", "WARNING"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-
-    async def ready(self) -> None:
-        async def up() -> bool:
-            try:
-                async with aiohttp.ClientSession() as s, s.get(self.url + "/healthz") as r:
-                    return r.status == 200
-            except aiohttp.ClientError:
-                assert self.proc is not None and self.proc.poll() is None, "receiver exited"
-                return False
-
-        await until(up, 60, "the receiver to answer /healthz")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(30)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @pytest.fixture(scope="module")
