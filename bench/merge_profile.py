@@ -89,7 +89,8 @@ async def profile(
         latest = "SELECT DISTINCT ON (id) id, raw FROM _stage ORDER BY id, seq DESC"
         steps = [
             ("latest version per id", f"SELECT count(*) FROM ({latest}) x"),
-            ("+ typed projection", f"SELECT count(*) FROM ({_latest_projected(cols)}) x"),
+            # count(x), not count(*): the planner drops subquery columns nothing reads.
+            ("+ typed projection", f"SELECT count(x) FROM ({_latest_projected(cols)}) x"),
             ("+ hash", f"SELECT count(h) FROM (SELECT typed.*, {_hash(cols)} AS h "
                        f"FROM ({_latest_projected(cols)}) typed) x"),
         ]  # fmt: skip

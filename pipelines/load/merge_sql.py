@@ -9,6 +9,12 @@ Newer wins, against every writer (windows, fetches by id, webhooks): a staged ve
 the stored one only when it is not older, ordered by the provider's change time where the
 stream has one (``changed_column``, NULL oldest) and then by ``_fetched_at``, when the read was
 requested. Counts and change rows come from what the upsert really wrote.
+
+Cost (issue 15): the stored table is only ever reached by primary-key probes of the staged ids,
+whatever the planner believes of it (a fresh table has no statistics); a window's merge then
+costs about the same at 3M stored rows as at none. Per 1,000 new payments the merge is ~30 ms
+of PostgreSQL CPU: a third projecting and hashing, the rest the upsert (heap, four indexes,
+WAL); ``python bench/merge_profile.py`` measures its parts.
 """
 
 from __future__ import annotations
