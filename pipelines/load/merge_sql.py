@@ -98,13 +98,13 @@ WITH latest AS (
     -- (most of an incremental's or a re-scan's records). One index probe also tells new ones.
     -- A forgotten hash ('' : reconcile's repair, or a migration that retypes columns) means
     -- "rewrite from raw", so those rows take the full hash test.
-    -- One primary-key probe per staged record, whatever the planner believes of the table:
-    -- a fresh table has no statistics, and ``source = $1`` estimated at 0.5% of it made the
-    -- planner hash-join against every stored record of the source, per window (OFFSET 0 keeps
-    -- the probe a subquery, so it stays a parameterised index scan).
+    -- Only the staged ids are read from the table (= ANY: a primary-key lookup). A fresh table
+    -- has no statistics: ``source = $1`` alone looked like 0.5% of it, and the planner read
+    -- every stored record of the source, once per window (quadratic in a backfill). Whatever
+    -- index the planner picks now, the table is read at most once per window, never per row.
     SELECT l.id, l.raw, l.fetched_at, t.id IS NULL AS new_row FROM latest l
-    LEFT JOIN LATERAL (SELECT t.id, t.raw, t._hash, t._deleted_at FROM {table} t
-                       WHERE t.source = $1 AND t.id = l.id OFFSET 0) t ON true
+    LEFT JOIN (SELECT id, raw, _hash, _deleted_at FROM {table}
+               WHERE source = $1 AND id = ANY(ARRAY(SELECT id FROM _stage))) t ON t.id = l.id
     WHERE t.id IS NULL OR t._deleted_at IS NOT NULL OR coalesce(t._hash, '') = ''
        OR t.raw <> l.raw
 ), typed AS (
@@ -119,7 +119,7 @@ WITH latest AS (
     SELECT p.*, false AS is_new, t._deleted_at IS NOT NULL AS was_deleted,
            {json_object(cols, "t.")} AS before
     FROM projected p JOIN {table} t ON t.source = $1 AND t.id = p.id
-    -- the same guard as above: only these ids are read (an index scan), never the source's all
+    -- the same guard as above: only these ids are read
     WHERE t.id = ANY(ARRAY(SELECT id FROM projected WHERE NOT new_row)) AND NOT p.new_row AND (t._hash <> p.h OR t._deleted_at IS NOT NULL)
       AND {not_older(spec, "p", "t")}
     ORDER BY t.id FOR UPDATE OF t
