@@ -135,3 +135,35 @@ async def test_the_staging_transaction_keeps_its_work_in_memory(fresh_db_url: st
         assert default != loader.WORK_MEM, "the server's default already: the test proves nothing"
     finally:
         await conn.close()
+
+
+async def test_hydrate_summaries_read_only_the_staged_ids(fresh_db_url: str) -> None:
+    """The same guard in the statement that picks which list summaries to hydrate."""
+    from connectors.smart2pay import STREAMS as S2P
+
+    spec, stored = S2P["payments"], 4000
+    assert spec.hydrate
+    conn = await asyncpg.connect(fresh_db_url)
+    try:
+        await conn.execute("ALTER TABLE smart2pay.payments SET (autovacuum_enabled = false)")
+        await conn.execute(
+            """INSERT INTO smart2pay.payments (source, id, raw, _hash)
+               SELECT 'cards', 'T' || lpad(g::text, 6, '0'), '{}', 'h'
+               FROM generate_series(0, $1 - 1) g""",
+            stored,
+        )
+        staged = [
+            (f"T{n:06d}", orjson.dumps({"ID": f"T{n:06d}"}).decode()) for n in range(3980, 4020)
+        ]
+        async with conn.transaction():
+            await _stage(conn, staged)
+            [plan] = orjson.loads(await conn.fetchval(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + build("smart2pay", spec).changed_summaries,
+                "cards",
+            ))  # fmt: skip
+    finally:
+        await conn.close()
+    assert plan["Plan"]["Actual Rows"] == len(staged)  # 20 stored without a summary, 20 new
+    read = [(s["Node Type"], s.get("Index Name"), s["Actual Rows"] * s["Actual Loops"])
+            for s in _table_scans(plan["Plan"], "payments")]  # fmt: skip
+    assert read and all(rows <= len(staged) for *_, rows in read), read

@@ -10,9 +10,10 @@ the stored one only when it is not older, ordered by the provider's change time 
 stream has one (``changed_column``, NULL oldest) and then by ``_fetched_at``, when the read was
 requested. Counts and change rows come from what the upsert really wrote.
 
-Cost (issue 15): the stored table is only ever reached by primary-key probes of the staged ids,
-whatever the planner believes of it (a fresh table has no statistics); a window's merge then
-costs about the same at 3M stored rows as at none. Per 1,000 new payments the merge is ~30 ms
+Cost (issue 15): the stored table is only read for the staged ids (``id = ANY``: the primary
+key once the table has any size), at most once per window whatever the planner believes of it
+(a fresh table has no statistics); a window's merge then costs about the same at 3M stored rows
+as at none. Per 1,000 new payments the merge is ~30 ms
 of PostgreSQL CPU: a third projecting and hashing, the rest the upsert (heap, four indexes,
 WAL); ``python bench/merge_profile.py`` measures its parts.
 """
@@ -120,7 +121,8 @@ WITH latest AS (
            {json_object(cols, "t.")} AS before
     FROM projected p JOIN {table} t ON t.source = $1 AND t.id = p.id
     -- the same guard as above: only these ids are read
-    WHERE t.id = ANY(ARRAY(SELECT id FROM projected WHERE NOT new_row)) AND NOT p.new_row AND (t._hash <> p.h OR t._deleted_at IS NOT NULL)
+    WHERE t.id = ANY(ARRAY(SELECT id FROM projected WHERE NOT new_row))
+      AND NOT p.new_row AND (t._hash <> p.h OR t._deleted_at IS NOT NULL)
       AND {not_older(spec, "p", "t")}
     ORDER BY t.id FOR UPDATE OF t
 ), diff AS (
@@ -156,7 +158,8 @@ SELECT count(*) FILTER (WHERE is_insert) AS inserted,
 FROM upsert"""
     changed_summaries = f"""
 SELECT p.id FROM (SELECT typed.id, {list_hash} AS lh FROM ({_latest_projected(cols)}) typed) p
-LEFT JOIN {table} t ON t.source = $1 AND t.id = p.id
+LEFT JOIN (SELECT id, _list_hash, _deleted_at FROM {table}  -- the staged ids only, as in merge
+           WHERE source = $1 AND id = ANY(ARRAY(SELECT id FROM _stage))) t ON t.id = p.id
 WHERE t.id IS NULL OR t._list_hash IS DISTINCT FROM p.lh OR t._deleted_at IS NOT NULL"""
     deleted = f"""
 WITH gone AS (
