@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from connectors.emulator_kit.lanes import lanes
+
 T = TypeVar("T")
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -198,18 +200,17 @@ class Timeline(Sequence[int]):
         return self[i]
 
     def many(self, indices: Sequence[int]) -> list[int]:
-        """[self[i] for i in indices], the formula written out (a page renderer's loop)."""
+        """[self[i] for i in indices], the jitter of the whole page mixed at once (lanes.py)."""
         size, start, step, key = self.size, self.start, self.step, self._key
         if indices and not (0 <= min(indices) and max(indices) < size):
             raise IndexError(indices)
-        out = []
-        for i in indices:
-            z = key ^ ((i * _GOLDEN) & _MASK)
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-            jitter = ((z ^ (z >> 31)) >> 11) / 9007199254740992.0
-            out.append(int(start + (i + 0.999 * jitter) * step))
-        return out
+        if not indices:
+            return []
+        jitters = lanes(len(indices)).keyed_mix(key, [(i * _GOLDEN) & _MASK for i in indices])
+        return [
+            int(start + (i + 0.999 * ((z >> 11) / 9007199254740992.0)) * step)
+            for i, z in zip(indices, jitters, strict=True)
+        ]
 
     def first_at_or_after(self, ts: float) -> int:
         return self._search(ts, bisect.bisect_left)

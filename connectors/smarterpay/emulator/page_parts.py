@@ -5,19 +5,18 @@ computes (gen_dd, gen_accounts, gen_other, ids)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from connectors.emulator_kit.lazy import (
-    B36_PAIRS,
-    base36_triples,
-    draw_at,
-    resource_key,
-    to_b36,
-)
+from connectors.emulator_kit.lanes import lanes
+from connectors.emulator_kit.lazy import B36_PAIRS, base36_triples, resource_key, to_b36
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_dd import payment_dates
 from connectors.smarterpay.emulator.ids import INDEX_WIDTH
 from connectors.smarterpay.emulator.timefmt import DAY
+
+
+_HOURS = tuple(f"{h:02d}:" for h in range(24))
+_MINUTES_SECONDS = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))
 
 
 class Days:
@@ -33,8 +32,7 @@ class Days:
         if prefix is None:
             prefix = self._prefix[d] = time.strftime("%Y-%m-%dT", time.gmtime(d * DAY))
         h, rest = divmod(s, 3600)
-        m, sec = divmod(rest, 60)
-        return f"{prefix}{h:02d}:{m:02d}:{sec:02d}Z"
+        return f"{prefix}{_HOURS[h]}{_MINUTES_SECONDS[rest]}Z"
 
     def day(self, ts: int) -> str:
         return self.iso_z(ts)[:10]
@@ -48,28 +46,34 @@ class Days:
         return dates
 
 
-def ids_for(seed: int, prefix: str, resource: str) -> Callable[[int, int], str]:
+class IdFormat:
     """ids.make_id(seed, prefix, resource, i) for many i: 7 index digits and a 9-character
-    tail (token36_of the record's first draw, written out: several ids per record)."""
-    key = resource_key(seed, resource + "#id")
-    assert 16 - INDEX_WIDTH == 9, "ids carry 9 random characters"
-    heads: dict[int, str] = {}  # prefix + the index's high 5 digits, shared by 1,296 records
-    triples = base36_triples()
+    tail (token36_of the record's first draw of `key`, written out: several ids per record).
+    The draw comes from the caller, who makes a whole page's at once (lanes.py)."""
 
-    def one(i: int, mixed: int) -> str:
-        """`mixed`: index_mix(i)."""
+    def __init__(self, seed: int, prefix: str, resource: str) -> None:
+        assert 16 - INDEX_WIDTH == 9, "ids carry 9 random characters"
+        self.key = resource_key(seed, resource + "#id")
+        self._prefix = prefix
+        self._heads: dict[int, str] = {}  # prefix + the index's high 5 digits (1,296 records)
+        self._triples = base36_triples()
+
+    def __call__(self, i: int, value: int) -> str:
+        """The id of record i whose first draw of `key` is `value`."""
         high, low = divmod(i, 1296)
-        head = heads.get(high)
+        head = self._heads.get(high)
         if head is None:
-            head = heads[high] = prefix + to_b36(high, INDEX_WIDTH - 2)
-        value = draw_at(key, mixed)
-        rest = value // 46656
+            head = self._heads[high] = self._prefix + to_b36(high, INDEX_WIDTH - 2)
+        triples, rest = self._triples, value // 46656
         return (
             f"{head}{B36_PAIRS[low]}{triples[value % 46656]}"
             f"{triples[rest % 46656]}{triples[rest // 46656 % 46656]}"
         )
 
-    return one
+    def page(self, indices: Sequence[int], mixed: int) -> list[str]:
+        """The ids of a page's records (`mixed`: their packed index_mix)."""
+        draws = lanes(len(indices)).draws(self.key, mixed)
+        return [self(i, v) for i, v in zip(indices, draws, strict=True)]
 
 
 def created_times(ds: Dataset, resource: str, indices: Sequence[int]) -> list[int]:
