@@ -248,9 +248,15 @@ class MappedTimeline(Timeline):
     """A timeline computed by a monotonic function of i (e.g. derived from another timeline:
     a bank account created 2 minutes before its mandate)."""
 
-    def __init__(self, count: int, fn: Callable[[int], int]) -> None:
+    def __init__(
+        self,
+        count: int,
+        fn: Callable[[int], int],
+        many: Callable[[Sequence[int]], list[int]] | None = None,
+    ) -> None:
         self.size = max(0, count)
         self._fn = fn
+        self._many = many  # the same values for a page at once (e.g. via the base's .many)
 
     def __getitem__(self, i: int) -> int:  # type: ignore[override]
         if i < 0:
@@ -260,7 +266,11 @@ class MappedTimeline(Timeline):
         return self._fn(i)
 
     def many(self, indices: Sequence[int]) -> list[int]:
-        return [self[i] for i in indices]
+        if self._many is None or not indices:
+            return [self[i] for i in indices]
+        if not (0 <= min(indices) and max(indices) < self.size):
+            raise IndexError(indices)
+        return self._many(indices)
 
     def _search(self, ts: float, side: Callable[..., int]) -> int:
         return side(self, ts)

@@ -16,42 +16,31 @@ key order — `tests/smarterpay_emulator` compares the two and pins the bytes se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from connectors.emulator_kit.lanes import GOLDEN, MASK, lanes
-from connectors.emulator_kit.lazy import Stream, Timeline, draw_at, index_mix, resource_key
-from connectors.smarterpay.emulator import pages_accounts
+from connectors.emulator_kit.lazy import Stream, draw_at, index_mix, resource_key
+from connectors.smarterpay.emulator import pages_accounts, pages_other
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_dd import CLAIM_STRIDE
-from connectors.smarterpay.emulator.page_parts import Days, IdFormat, created_times
+from connectors.smarterpay.emulator.page_parts import (
+    Days,
+    IdFormat,
+    PageRenderer,
+    bounds_after,
+    created_times,
+)
 from connectors.smarterpay.emulator.timefmt import DAY, next_file_time
 
 Record = dict[str, Any]
-PageRenderer = Callable[[Dataset, Sequence[int], float, bool], list[Record]]
-
-
-def _mandate_bounds(ds: Dataset, created: Sequence[int]) -> list[int]:
-    """max(1, mandates created at or before c - 4 days) for non-decreasing c: a walking pointer
-    instead of a binary search per payment."""
-    mandates: Timeline = ds.timelines["mandates"]
-    size, out = len(mandates), []
-    hi = -1
-    for c in created:
-        ts = c - 4 * DAY
-        if hi < 0:
-            hi = mandates.first_after(ts)
-        while hi < size and mandates[hi] <= ts:
-            hi += 1
-        out.append(max(1, hi))
-    return out
 
 
 def payments(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> list[Record]:
     """gen_dd.payment for each generated index, in the order given."""
     order = sorted(set(indices))
     created = created_times(ds, "payments", order)
-    bounds = _mandate_bounds(ds, created)
+    bounds = bounds_after(ds.timelines["mandates"], created, -4 * DAY)
     seed, days, lane = ds.seed, Days(), lanes(len(order))
     pay_id, mandate_id = IdFormat(seed, "P01", "payments"), IdFormat(seed, "M01", "mandates")
     k_life = resource_key(seed, "payments#life")
@@ -61,9 +50,8 @@ def payments(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> lis
     types = lane.draws(resource_key(seed, "payments#type"), mixed)
     lives = lane.draws(k_life, mixed)
     ids = pay_id.page(order, mixed)
-    mandates = [
-        d % hi for d, hi in zip(lane.draws(resource_key(seed, "payments#mandate"), mixed), bounds)
-    ]
+    picks = lane.draws(resource_key(seed, "payments#mandate"), mixed)
+    mandates = [d % hi for d, hi in zip(picks, bounds, strict=True)]
     mandate_ids = mandate_id.page(mandates, lane.index_mix(mandates))
     by_index: dict[int, Record] = {}
     for n, (i, c, m) in enumerate(zip(order, created, mandates, strict=True)):
@@ -143,9 +131,7 @@ def submission_lines(ds: Dataset, indices: Sequence[int], t: float, detail: bool
                 "record_id": pay_ids[n],
                 "status": "Successful",
                 "submission_id": submission,
-                "transaction_code": "01"
-                if (types[n] >> 11) / 9007199254740992.0 < 0.15
-                else "17",
+                "transaction_code": "01" if (types[n] >> 11) / 9007199254740992.0 < 0.15 else "17",
                 "type": "payment",
             }
         )
@@ -158,4 +144,9 @@ RENDERERS: dict[str, PageRenderer] = {
     "mandates": pages_accounts.mandates,
     "bankaccounts": pages_accounts.bank_accounts,
     "customeraccounts": pages_accounts.customer_accounts,
+    "credits": pages_other.credits,
+    "recurrenceschedules": pages_other.recurrence_schedules,
+    "paymentlinks": pages_other.payment_links,
+    "cards": pages_other.cards,
+    "submissions": pages_other.submissions,
 }

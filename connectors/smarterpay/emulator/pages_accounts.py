@@ -108,7 +108,8 @@ def mandates(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> lis
     count, residue = ds.count("mandates"), end_residue(ds)
     sun, sun_name = SUNS[0]
     out = []
-    for n, (i, created) in enumerate(zip(indices, created_times(ds, "mandates", indices))):
+    created_at = created_times(ds, "mandates", indices)
+    for n, (i, created) in enumerate(zip(indices, created_at, strict=True)):
         name, number, sort_code, bank = banks[n]
         status, code, description = _mandate_state(
             ds, i, created, t, lives[n], i % END_STRIDE == residue
@@ -123,9 +124,7 @@ def mandates(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> lis
                 "account_name": name,
                 "account_number": number,
                 "account_validation_id": validation_ids[n] if valid else "",
-                "account_validation_url": f"{validations.URL}{validation_ids[n]}"
-                if valid
-                else "",
+                "account_validation_url": f"{validations.URL}{validation_ids[n]}" if valid else "",
                 "auddis": f"MA{10100000 + i}",
                 "bacs_code": code,
                 "bacs_description": description,
@@ -155,7 +154,8 @@ def bank_accounts(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -
     banks = _bank_details(keys, lane, mixed)
     linked, credits = lane.draws(keys.flags, mixed), lane.draws(keys.flags, mixed, 2)
     out = []
-    for n, (i, created) in enumerate(zip(indices, created_times(ds, "bankaccounts", indices))):
+    created_at = created_times(ds, "bankaccounts", indices)
+    for n, (i, created) in enumerate(zip(indices, created_at, strict=True)):
         name, number, sort_code, bank = banks[n]
         out.append(
             {
@@ -190,7 +190,8 @@ def customer_accounts(ds: Dataset, indices: Sequence[int], t: float, detail: boo
     companies = ("", "", "", "Acme Lettings Ltd", "Bell & Co")
     titles = ("Mr", "Mrs", "Ms", "Dr", "")
     out = []
-    for n, (i, created) in enumerate(zip(indices, created_times(ds, "customeraccounts", indices))):
+    created_at = created_times(ds, "customeraccounts", indices)
+    for n, (i, created) in enumerate(zip(indices, created_at, strict=True)):
         first, last = FIRST[firsts[n] % len(FIRST)], LAST[lasts[n] % len(LAST)]
         company, title, house, city, area, district, letters = (d[n] for d in draws)
         out.append(
