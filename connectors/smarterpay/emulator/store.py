@@ -33,6 +33,9 @@ class Store:
         self.clock = clock
         self.overlays: dict[str, Overlay] = {name: Overlay() for name in RESOURCES}
         self._spawned: dict[str, int] = dict.fromkeys(RESOURCES, 0)
+        # counts every spawn and change: part of a cached page's key (reads.py), so a body
+        # cached before a change is never served after it
+        self.version = 0
 
     # --- single records ---------------------------------------------------------------
     def render_index(self, res: Resource, i: int, t: float, detail: bool) -> Record:
@@ -130,6 +133,7 @@ class Store:
     # --- changes ----------------------------------------------------------------------
     def spawn(self, res: Resource, created: int, overrides: dict[str, Any] | None = None) -> str:
         """A new record (API create, insert or late-arrival fault) following its lifecycle."""
+        self.version += 1
         index = self.ds.count(res.name) + self._spawned[res.name]
         self._spawned[res.name] += 1
         entry = Entry(index, int(created), dict(overrides or {}), spawned=True)
@@ -140,6 +144,7 @@ class Store:
 
     def change(self, res: Resource, item: Item, overrides: dict[str, Any]) -> str:
         """Pin fields of an existing record from now on; returns its id."""
+        self.version += 1
         overlay = self.overlays[res.name]
         if isinstance(item, str):
             entry = overlay.get(item)
