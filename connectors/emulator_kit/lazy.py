@@ -141,10 +141,17 @@ def first_draw(key: int, i: int) -> int:
 
 def token36_of(value: int, n: int) -> str:
     """The first min(n, 12) characters Stream.token(n) makes of one 64-bit draw `value`."""
-    if n == 9:  # id tails: three lookups
-        triples = _TRIPLES or base36_triples()
+    if n in (6, 9, 12):  # references and id tails: two to four three-digit lookups
+        t = _TRIPLES or base36_triples()
+        if n == 6:
+            return t[value % 46656] + t[value // 46656 % 46656]
         high = value // 46656
-        return triples[value % 46656] + triples[high % 46656] + triples[high // 46656 % 46656]
+        if n == 9:
+            return t[value % 46656] + t[high % 46656] + t[high // 46656 % 46656]
+        return (
+            t[value % 46656] + t[high % 46656] + t[high // 46656 % 46656]
+            + t[high // 2176782336 % 46656]
+        )  # fmt: skip
     out = []
     for _ in range(n // 2):
         value, pair = divmod(value, 1296)
