@@ -55,11 +55,16 @@ class Store:
         (pages.py: the same records, computed together); the rest one by one."""
         page = RENDERERS.get(res.name)
         count = self.ds.count(res.name)
+        overlay = self.overlays[res.name]
+        if page is not None and not len(overlay) and items and isinstance(items[0], int):
+            # nothing created or changed: every item is a generated index (spawned ones are
+            # overlay ids), rendered as it is
+            if all(type(i) is int and i < count for i in items):
+                return page(self.ds, items, t, detail)
         generated = [i for i in items if isinstance(i, int) and i < count]
         if page is None or not generated:
             return [self.render_item(res, item, t, detail) for item in items]
         batch = iter(page(self.ds, generated, t, detail))
-        overlay = self.overlays[res.name]
         out: list[Record] = []
         for item in items:
             if not (isinstance(item, int) and item < count):
