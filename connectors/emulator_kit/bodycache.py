@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 
-DEFAULT_BYTES = 24 * 1024 * 1024
+DEFAULT_BYTES = 4 * 1024 * 1024  # ~9,000 records: a pager's re-reads, not a whole history
 
 
 class BodyCache:
