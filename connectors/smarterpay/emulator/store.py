@@ -59,8 +59,9 @@ class Store:
         if page is not None and not len(overlay) and items and isinstance(items[0], int):
             # nothing created or changed: every item is a generated index (spawned ones are
             # overlay ids), rendered as it is
-            if all(type(i) is int and i < count for i in items):
-                return page(self.ds, items, t, detail)
+            indices = [i for i in items if type(i) is int and i < count]
+            if len(indices) == len(items):
+                return page(self.ds, indices, t, detail)
         generated = [i for i in items if isinstance(i, int) and i < count]
         if page is None or not generated:
             return [self.render_item(res, item, t, detail) for item in items]

@@ -40,7 +40,8 @@ def parse_filter_time(text: str) -> float:
     text = text.strip()
     exact = _FILTER_TIME.fullmatch(text)
     if exact is not None:
-        return datetime(*map(int, exact.groups()), tzinfo=UTC).timestamp()
+        y, mo, d, h, mi, sec = (int(part) for part in exact.groups())
+        return datetime(y, mo, d, h, mi, sec, tzinfo=UTC).timestamp()
     dt = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
     return dt.replace(tzinfo=UTC).timestamp()
 
