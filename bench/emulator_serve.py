@@ -4,6 +4,8 @@
 
 - `sp_inprocess`: SmarterPay payments pages of 500 built and dumped in this process, as the
   list handler does (no HTTP): CPU seconds, so other load on the machine matters less.
+- `sp_streams`: the same, for every list path the backfill reads, and their mean weighted by
+  each path's share of the history (what a whole backfill costs the emulator a record).
 - `sp_https`: the same pages over HTTPS from an emulator subprocess (aiohttp client, bodies
   read, not parsed), `--concurrency` at once: records/s, the emulator's CPU µs per record and
   its peak resident set (VmHWM) after serving.
@@ -68,6 +70,49 @@ def sp_inprocess(records: int, pages: int) -> dict[str, Any]:
         best = min(best, time.process_time() - started)
     return {"records": served, "cpu_seconds": round(best, 3),
             "records_per_cpu_s": round(served / best), "us_per_record": round(best / served * 1e6, 2)}  # fmt: skip
+
+
+# What the backfill reads (bench/scenarios.py SP_STREAMS: every list but outbound messages).
+BACKFILL_PATHS = (
+    "bankaccounts", "customeraccounts", "mandates", "payments", "credits", "recurrenceschedules",
+    "paymentlinks", "submissions", "submissionlines", "cards", "clientbankaccount",
+    "serviceusernumber",
+)  # fmt: skip
+
+
+def sp_streams(records: int, pages: int) -> dict[str, Any]:
+    """CPU µs a record per list path, in process (query, page selection, rendering, orjson),
+    best of three over `pages` pages of 500 spread across each history."""
+    emu = Emulator(Options(records=records, seed=1), FaultPlan(), EmulatorClock(frozen=True))
+    t, out = emu.clock.timestamp(), {}
+    render = getattr(emu.store, "render_items", None)
+    for name in BACKFILL_PATHS:
+        res = RESOURCES[name]
+        params = (
+            {"limit": "500"} if name != "paymentlinks" else {"limit": "500", "sort_field": "id"}
+        )
+        numbers = _page_numbers(emu.ds.timelines[name].first_after(t), pages)
+        served, best = 0, float("inf")
+        for _ in range(3):
+            served, started = 0, time.process_time()
+            for page_no in numbers:
+                q = parse_query(res, {**params, "page_no": str(page_no)})
+                items = page_items(emu.store, res, q, t)
+                if render is not None:
+                    rows = render(res, items, t, False)
+                else:
+                    rows = [emu.store.render_item(res, item, t, False) for item in items]
+                orjson.dumps({res.list_key: rows})
+                served += len(rows)
+            best = min(best, time.process_time() - started)
+        out[name] = {"records": served, "us_per_record": round(best / max(1, served) * 1e6, 2)}
+    weights = {n: emu.ds.timelines[n].first_after(t) for n in BACKFILL_PATHS}  # served by now
+    served_all = sum(weights.values())
+    out["weighted_us_per_record"] = round(
+        sum(out[n]["us_per_record"] * w for n, w in weights.items()) / served_all, 2
+    )
+    out["history_records"] = served_all
+    return out
 
 
 def _cpu(emu: RunningEmulator) -> float:
@@ -145,12 +190,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--s2p-records", type=int, default=5_000)
     parser.add_argument("--details", type=int, default=2_000)
-    parser.add_argument("--only", nargs="*", default=["inprocess", "https", "s2p"])
+    parser.add_argument("--only", nargs="*", default=["inprocess", "streams", "https", "s2p"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     out: dict[str, Any] = {"load_average_before": os.getloadavg()}
     if "inprocess" in args.only:
         out["sp_inprocess"] = sp_inprocess(args.records, args.pages)
+    if "streams" in args.only:
+        out["sp_streams"] = sp_streams(args.records, args.pages)
     if "https" in args.only:
         out["sp_https"] = sp_https(args.records, args.pages, args.concurrency)
     if "s2p" in args.only:

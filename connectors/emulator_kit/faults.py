@@ -172,6 +172,12 @@ def unit(seed: int, *parts: object) -> float:
     return (struct.unpack("<Q", digest)[0] >> 11) / float(1 << 53)
 
 
+def _drawn(seed: int, kind: str, n: int, rate: float) -> bool:
+    """unit(seed, kind, n) < rate, without hashing when the rate is 0 (never true then): a
+    plan with no faults, the usual one, costs no hash per request."""
+    return rate > 0 and unit(seed, kind, n) < rate
+
+
 @dataclass(frozen=True)
 class RequestFaults:
     """What happens to one request. `status` None = answer normally."""
@@ -206,12 +212,12 @@ class FaultDecider:
             latency_s=self._latency(n),
             status=self._status(n),
             retry_after=plan.retry_after,
-            truncate=unit(seed, "truncate", n) < plan.truncate,
-            reset=unit(seed, "reset", n) < plan.reset,
+            truncate=_drawn(seed, "truncate", n, plan.truncate),
+            reset=_drawn(seed, "reset", n, plan.reset),
             token_expired=0 < plan.token_expiry_after < n,
-            insert_while_paging=unit(seed, "insert", n) < plan.insert_while_paging,
-            change_while_paging=unit(seed, "change", n) < plan.change_while_paging,
-            late_arrival=unit(seed, "late", n) < plan.late_arrivals,
+            insert_while_paging=_drawn(seed, "insert", n, plan.insert_while_paging),
+            change_while_paging=_drawn(seed, "change", n, plan.change_while_paging),
+            late_arrival=_drawn(seed, "late", n, plan.late_arrivals),
         )
 
     def chance(self, rate: float, *key: object) -> bool:
@@ -230,6 +236,8 @@ class FaultDecider:
         return max(0.0, base + jitter * (2 * u - 1)) / 1000
 
     def _status(self, n: int) -> int | None:
+        if not any(rate > 0 for _, rate in self.plan.error_rates):
+            return None  # as below: no u in [0, 1) is below a total rate of 0
         u = unit(self.plan.seed, "status", n)
         acc = 0.0
         for status, rate in self.plan.error_rates:

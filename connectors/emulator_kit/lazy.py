@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from connectors.emulator_kit.lanes import lanes
+
 T = TypeVar("T")
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -139,10 +141,17 @@ def first_draw(key: int, i: int) -> int:
 
 def token36_of(value: int, n: int) -> str:
     """The first min(n, 12) characters Stream.token(n) makes of one 64-bit draw `value`."""
-    if n == 9:  # id tails: three lookups
-        triples = _TRIPLES or base36_triples()
+    if n in (6, 9, 12):  # references and id tails: two to four three-digit lookups
+        t = _TRIPLES or base36_triples()
+        if n == 6:
+            return t[value % 46656] + t[value // 46656 % 46656]
         high = value // 46656
-        return triples[value % 46656] + triples[high % 46656] + triples[high // 46656 % 46656]
+        if n == 9:
+            return t[value % 46656] + t[high % 46656] + t[high // 46656 % 46656]
+        return (
+            t[value % 46656] + t[high % 46656] + t[high // 46656 % 46656]
+            + t[high // 2176782336 % 46656]
+        )  # fmt: skip
     out = []
     for _ in range(n // 2):
         value, pair = divmod(value, 1296)
@@ -198,18 +207,17 @@ class Timeline(Sequence[int]):
         return self[i]
 
     def many(self, indices: Sequence[int]) -> list[int]:
-        """[self[i] for i in indices], the formula written out (a page renderer's loop)."""
+        """[self[i] for i in indices], the jitter of the whole page mixed at once (lanes.py)."""
         size, start, step, key = self.size, self.start, self.step, self._key
         if indices and not (0 <= min(indices) and max(indices) < size):
             raise IndexError(indices)
-        out = []
-        for i in indices:
-            z = key ^ ((i * _GOLDEN) & _MASK)
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-            jitter = ((z ^ (z >> 31)) >> 11) / 9007199254740992.0
-            out.append(int(start + (i + 0.999 * jitter) * step))
-        return out
+        if not indices:
+            return []
+        jitters = lanes(len(indices)).keyed_mix(key, [(i * _GOLDEN) & _MASK for i in indices])
+        return [
+            int(start + (i + 0.999 * ((z >> 11) / 9007199254740992.0)) * step)
+            for i, z in zip(indices, jitters, strict=True)
+        ]
 
     def first_at_or_after(self, ts: float) -> int:
         return self._search(ts, bisect.bisect_left)
@@ -247,9 +255,15 @@ class MappedTimeline(Timeline):
     """A timeline computed by a monotonic function of i (e.g. derived from another timeline:
     a bank account created 2 minutes before its mandate)."""
 
-    def __init__(self, count: int, fn: Callable[[int], int]) -> None:
+    def __init__(
+        self,
+        count: int,
+        fn: Callable[[int], int],
+        many: Callable[[Sequence[int]], list[int]] | None = None,
+    ) -> None:
         self.size = max(0, count)
         self._fn = fn
+        self._many = many  # the same values for a page at once (e.g. via the base's .many)
 
     def __getitem__(self, i: int) -> int:  # type: ignore[override]
         if i < 0:
@@ -259,7 +273,11 @@ class MappedTimeline(Timeline):
         return self._fn(i)
 
     def many(self, indices: Sequence[int]) -> list[int]:
-        return [self[i] for i in indices]
+        if self._many is None or not indices:
+            return [self[i] for i in indices]
+        if not (0 <= min(indices) and max(indices) < self.size):
+            raise IndexError(indices)
+        return self._many(indices)
 
     def _search(self, ts: float, side: Callable[..., int]) -> int:
         return side(self, ts)

@@ -52,24 +52,30 @@ def receiver() -> Iterator[Receiver]:
     r.server.shutdown()
 
 
-def test_notification_retried_until_204(receiver: Receiver) -> None:
-    with launch(records=50, webhook_url=receiver.url) as emu:
-        client = Client(emu)
-        body = {
-            "Payment": {
-                "MerchantTransactionID": "n1",
-                "Amount": 2000,
-                "Currency": "EUR",
-                "Card": {
-                    "HolderName": "Jo Doe",
-                    "Number": "4111111111111111",
-                    "ExpirationMonth": "02",
-                    "ExpirationYear": "2030",
-                },
-                "Capture": False,
-            }
+def _card_payment(client: Client) -> int:
+    body = {
+        "Payment": {
+            "MerchantTransactionID": "n1",
+            "Amount": 2000,
+            "Currency": "EUR",
+            "Card": {
+                "HolderName": "Jo Doe",
+                "Number": "4111111111111111",
+                "ExpirationMonth": "02",
+                "ExpirationYear": "2030",
+            },
+            "Capture": False,
         }
-        pid = client.call("POST", "/v1/payments", body)[2]["Payment"]["ID"]
+    }
+    return int(client.call("POST", "/v1/payments", body)[2]["Payment"]["ID"])
+
+
+def test_notification_retried_until_204(receiver: Receiver) -> None:
+    # Duplicates off: a delivered notification is sent again with a 3% chance by default,
+    # keyed by the payment's creation time (real time), so one run in ~17 saw 5 calls here.
+    with launch(records=50, webhook_url=receiver.url, notify_duplicates=0.0) as emu:
+        client = Client(emu)
+        pid = _card_payment(client)
         receiver.wait(1)
         client.call("POST", f"/v1/payments/{pid}/capture")
         receiver.wait(2)  # both first attempts failed (500, 503): retried after 60 s
@@ -89,3 +95,18 @@ def test_notification_retried_until_204(receiver: Receiver) -> None:
         assert all("4111111111111111" not in json.dumps(p) for _, p in receiver.calls)
         statuses = sorted(p["Payment"]["Status"]["ID"] for _, p in receiver.calls)
         assert statuses == [9, 9, 11, 11]
+
+
+def test_a_delivered_notification_may_come_twice() -> None:
+    """At-least-once delivery: with --notify-duplicates 1 every delivered notification is
+    posted once more, the same body (what a receiver must tolerate)."""
+    receiver = Receiver([])
+    try:
+        with launch(records=50, webhook_url=receiver.url, notify_duplicates=1.0) as emu:
+            _card_payment(Client(emu))
+            receiver.wait(2)
+            time.sleep(0.5)
+        assert len(receiver.calls) == 2
+        assert receiver.calls[0][1] == receiver.calls[1][1]
+    finally:
+        receiver.server.shutdown()

@@ -41,6 +41,7 @@ def test_pages_equal_records_one_by_one(emu: Emulator, name: str) -> None:
     rng = random.Random(5)
     count = emu.ds.count(name)
     starts = [0, 1_290, 36**3 - 250, count - 500] + [rng.randrange(count - 500) for _ in range(4)]
+    starts = [min(s, count - 500) for s in starts]  # cards: fewer than 36**3 records
     residue = resource_key(emu.ds.seed, "claims") % pages.CLAIM_STRIDE
     claims = list(range(residue, count, 64 * 997))  # payments that may be claimed
     compared = 0

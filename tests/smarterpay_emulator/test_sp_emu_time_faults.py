@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import TOKEN
+from tests.smarterpay_emulator.sp_client import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

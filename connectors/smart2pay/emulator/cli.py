@@ -34,6 +34,9 @@ def serve(
     quirks: str | None = typer.Option(
         None, help="Undocumented provider behaviours, e.g. 'paging=legacy,page_max=100'."
     ),
+    notify_duplicates: float = typer.Option(
+        0.03, help="Chance (0..1) a delivered notification is sent once more (at least once)."
+    ),
 ) -> None:
     """Serve a Smart2Pay / GlobalPay sandbox; prints base_url, site_id, api_key, ca, ready."""
     try:
@@ -48,6 +51,7 @@ def serve(
             api_key,
             webhook_url,
             string_amounts,
+            notify_duplicates,
         )
         quirk_plan = QuirkPlan.parse(quirks)
     except QuirkSpecError as exc:
@@ -76,6 +80,7 @@ def _check(
     api_key: str | None,
     webhook_url: str | None,
     string_amounts: bool,
+    notify_duplicates: float = 0.03,
 ) -> tuple[Settings, FaultPlan]:
     if not 0 <= port <= 65535:
         raise ValueError(f"--port {port} must be between 0 and 65535")
@@ -89,6 +94,8 @@ def _check(
         raise ValueError("--api-key must be non-empty and must not contain ':'")
     if webhook_url is not None and urlparse(webhook_url).scheme not in ("http", "https"):
         raise ValueError(f"--webhook-url {webhook_url!r} is not an http(s) URL")
+    if not 0 <= notify_duplicates <= 1:
+        raise ValueError(f"--notify-duplicates {notify_duplicates} must be between 0 and 1")
     try:
         plan = FaultPlan.parse(faults)
     except FaultSpecError as exc:
@@ -102,5 +109,6 @@ def _check(
         api_key=api_key or secrets.token_urlsafe(30),
         string_amounts=string_amounts,
         webhook_url=webhook_url,
+        notify_duplicates=notify_duplicates,
     )
     return settings, plan

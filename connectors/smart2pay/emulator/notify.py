@@ -39,17 +39,16 @@ SCHEDULE = (
 )
 HORIZON = 8 * 3600  # generated events later than this after creation are not notified
 SCAN_CAP = 100_000  # records per scan; a huge clock jump notifies only the newest part
-DUPLICATE_RATE = 0.03
 
 
 class Notifier:
-    def __init__(
-        self, data: Smart2PayData, url: str, duplicate_rate: float = DUPLICATE_RATE
-    ) -> None:
+    def __init__(self, data: Smart2PayData, url: str, duplicate_rate: float | None = None) -> None:
         self.data, self.url = data, url
         policy = DeliveryPolicy(
             schedule_s=SCHEDULE,
-            duplicate_rate=duplicate_rate,
+            duplicate_rate=data.settings.notify_duplicates
+            if duplicate_rate is None
+            else duplicate_rate,
             timeout_s=30.0,
             seed=data.settings.seed,
             ok_statuses=(204,),

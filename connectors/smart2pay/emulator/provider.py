@@ -30,6 +30,8 @@ class Settings:
     api_key: str = "test-api-key"
     string_amounts: bool = False
     webhook_url: str | None = None
+    # chance a delivered notification is sent once more (at-least-once delivery, as documented)
+    notify_duplicates: float = 0.03
 
 
 class Smart2PayData:

@@ -71,7 +71,11 @@ def _tied(timeline: Timeline, ties: int) -> Timeline:
     """Groups of ``ties`` consecutive records take the first one's second (still sorted)."""
     if ties < 2:
         return timeline
-    return MappedTimeline(len(timeline), lambda i: timeline[i - i % ties])
+    return MappedTimeline(
+        len(timeline),
+        lambda i: timeline[i - i % ties],
+        lambda indices: timeline.many([i - i % ties for i in indices]),
+    )
 
 
 def _timelines(ds: Dataset) -> dict[str, Timeline]:
@@ -87,17 +91,27 @@ def _timelines(ds: Dataset) -> dict[str, Timeline]:
     n_files = (end - first_file) // DAY + 1 + FUTURE_DAYS
     return {
         "mandates": mandates,
-        "customeraccounts": MappedTimeline(n_mandates, lambda i: mandates[i] - 300),
-        "bankaccounts": MappedTimeline(n_mandates, lambda i: mandates[i] - 120),
+        "customeraccounts": MappedTimeline(
+            n_mandates, lambda i: mandates[i] - 300, lambda ix: [c - 300 for c in mandates.many(ix)]
+        ),
+        "bankaccounts": MappedTimeline(
+            n_mandates, lambda i: mandates[i] - 120, lambda ix: [c - 120 for c in mandates.many(ix)]
+        ),
         "recurrenceschedules": MappedTimeline(
-            max(1, (n_mandates + 1) // 2), lambda k: mandates[2 * k] + 60
+            max(1, (n_mandates + 1) // 2),
+            lambda k: mandates[2 * k] + 60,
+            lambda ks: [c + 60 for c in mandates.many([2 * k for k in ks])],
         ),
         "payments": payments,
         "credits": line("credits", start, end, max(1, n // 20)),
         "paymentlinks": line("paymentlinks", start, end, max(1, n // 20)),
         "cards": line("cards", start, end, max(1, n // 50)),
         "submissions": MappedTimeline(n_files, lambda k: first_file + k * DAY),
-        "submissionlines": MappedTimeline(n, lambda i: next_file_time(payments[i])),
+        "submissionlines": MappedTimeline(
+            n,
+            lambda i: next_file_time(payments[i]),
+            lambda ix: [next_file_time(c) for c in payments.many(ix)],
+        ),
         "clientbankaccount": MappedTimeline(3, lambda k: start - 400 * DAY + k * DAY),
         "serviceusernumber": MappedTimeline(2, lambda k: start - 500 * DAY + k * DAY),
     }

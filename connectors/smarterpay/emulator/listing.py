@@ -132,6 +132,10 @@ def _fast_page(
     stop = min(total, q.offset + q.limit)
     if store.ds.ties > 1 and res.name in TIED and q.sort_field == "created_at":
         return _unstable_ties(store, res, at, q.offset, stop, total, q)
+    if not spawned:  # the usual page: a run of the generated range, as at() would list it
+        if q.desc:
+            return list(range(generated.stop - 1 - q.offset, generated.stop - 1 - stop, -1))
+        return list(range(generated.start + q.offset, generated.start + stop))
     return [at(p) for p in range(q.offset, stop)]
 
 

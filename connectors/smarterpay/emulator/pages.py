@@ -16,77 +16,65 @@ key order — `tests/smarterpay_emulator` compares the two and pins the bytes se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from connectors.emulator_kit.lazy import (
-    Stream,
-    Timeline,
-    draw_at,
-    index_mix,
-    resource_key,
-)
-from connectors.smarterpay.emulator import pages_accounts
+from connectors.emulator_kit.lanes import GOLDEN, MASK, lanes
+from connectors.emulator_kit.lazy import Stream, draw_at, index_mix, resource_key
+from connectors.smarterpay.emulator import pages_accounts, pages_other
 from connectors.smarterpay.emulator.dataset import Dataset
 from connectors.smarterpay.emulator.gen_dd import CLAIM_STRIDE
-from connectors.smarterpay.emulator.page_parts import Days, created_times, ids_for
+from connectors.smarterpay.emulator.page_parts import (
+    Days,
+    IdFormat,
+    PageRenderer,
+    bounds_after,
+    created_times,
+)
 from connectors.smarterpay.emulator.timefmt import DAY, next_file_time
 
 Record = dict[str, Any]
-PageRenderer = Callable[[Dataset, Sequence[int], float, bool], list[Record]]
-
-
-def _mandate_bounds(ds: Dataset, created: Sequence[int]) -> list[int]:
-    """max(1, mandates created at or before c - 4 days) for non-decreasing c: a walking pointer
-    instead of a binary search per payment."""
-    mandates: Timeline = ds.timelines["mandates"]
-    size, out = len(mandates), []
-    hi = -1
-    for c in created:
-        ts = c - 4 * DAY
-        if hi < 0:
-            hi = mandates.first_after(ts)
-        while hi < size and mandates[hi] <= ts:
-            hi += 1
-        out.append(max(1, hi))
-    return out
 
 
 def payments(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> list[Record]:
     """gen_dd.payment for each generated index, in the order given."""
     order = sorted(set(indices))
     created = created_times(ds, "payments", order)
-    bounds = _mandate_bounds(ds, created)
-    seed, days = ds.seed, Days()
-    pay_id, mandate_id = ids_for(seed, "P01", "payments"), ids_for(seed, "M01", "mandates")
-    k_mandate = resource_key(seed, "payments#mandate")
-    k_amount = resource_key(seed, "payments#amount")
-    k_type = resource_key(seed, "payments#type")
+    bounds = bounds_after(ds.timelines["mandates"], created, -4 * DAY)
+    seed, days, lane = ds.seed, Days(), lanes(len(order))
+    pay_id, mandate_id = IdFormat(seed, "P01", "payments"), IdFormat(seed, "M01", "mandates")
     k_life = resource_key(seed, "payments#life")
     claims = resource_key(seed, "claims") % CLAIM_STRIDE
+    mixed = lane.index_mix(order)
+    amounts = lane.draws(resource_key(seed, "payments#amount"), mixed)
+    types = lane.draws(resource_key(seed, "payments#type"), mixed)
+    lives = lane.draws(k_life, mixed)
+    ids = pay_id.page(order, mixed)
+    picks = lane.draws(resource_key(seed, "payments#mandate"), mixed)
+    mandates = [d % hi for d, hi in zip(picks, bounds, strict=True)]
+    mandate_ids = mandate_id.page(mandates, lane.index_mix(mandates))
     by_index: dict[int, Record] = {}
-    for i, c, hi in zip(order, created, bounds, strict=True):
-        mixed = index_mix(i)
-        m = draw_at(k_mandate, mixed) % hi
+    for n, (i, c, m) in enumerate(zip(order, created, mandates, strict=True)):
         submitted, collection, outcome = days.payment_dates(c)
         if t < outcome:
             status, claimed = "pending_submission" if t < submitted else "submitted", False
         else:
-            status, claimed = _payment_outcome(Stream(k_life ^ mixed), i, outcome, t, claims)
-        u_type = (draw_at(k_type, mixed) >> 11) / 9007199254740992.0
+            status, claimed = _payment_outcome(k_life, lives[n], i, outcome, t, claims)
         by_index[i] = {
-            "amount": str(500 + draw_at(k_amount, mixed) % 24501),
+            "amount": str(500 + amounts[n] % 24501),
             "auddis": f"MA{10100000 + m}",
             "collection_date": days.day(collection),
             "created_at": days.iso_z(c),
             "custom_reference": f"INV-{i:07d}",
             "default_narrative": "PAYSYNC LTD",
             "description": "Monthly subscription",
-            "id": pay_id(i, mixed),
-            "mandate": mandate_id(m, index_mix(m)),
+            "id": ids[n],
+            "mandate": mandate_ids[n],
             "metadata": "",
             "paying_bank_reference": f"DDIC{i:08d}" if claimed else "",
-            "payment_type": "first collection" if u_type < 0.15 else "ongoing collection",
+            "payment_type": "first collection"
+            if (types[n] >> 11) / 9007199254740992.0 < 0.15
+            else "ongoing collection",
             "record_type": "direct_debit",
             "related_payment": " ",  # sic: a single space when there is none
             "status": status,
@@ -97,42 +85,53 @@ def payments(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> lis
     return [dict(by_index[i]) for i in indices]  # a repeated index gets its own copy
 
 
-def _payment_outcome(life: Stream, i: int, outcome: int, t: float, claims: int) -> tuple[str, bool]:
+def _payment_outcome(
+    k_life: int, first: int, i: int, outcome: int, t: float, claims: int
+) -> tuple[str, bool]:
     """(status, claimed) at t >= outcome: state_at(payment_events(...), t) without building the
-    events, drawing from the record's life stream exactly as payment_events does."""
-    if life.random() < 0.04:
+    events, drawing from the record's life stream exactly as payment_events does (`first`: its
+    first draw, made with the page's; the stream goes on from there only for the rare claims)."""
+    if (first >> 11) / 9007199254740992.0 < 0.04:
         return "failed", False
-    if i % CLAIM_STRIDE == claims and life.random() < 0.6:
-        at = outcome + life.randint(30, 395) * DAY + life.randint(0, DAY - 1)
-        if at <= t:
-            return "indemnity_claimed", True
+    if i % CLAIM_STRIDE == claims:
+        life = Stream(((k_life ^ index_mix(i)) + GOLDEN) & MASK)  # the state after `first`
+        if life.random() < 0.6:
+            at = outcome + life.randint(30, 395) * DAY + life.randint(0, DAY - 1)
+            if at <= t:
+                return "indemnity_claimed", True
     return "successful", False
 
 
 def submission_lines(ds: Dataset, indices: Sequence[int], t: float, detail: bool) -> list[Record]:
     """gen_other.submission_line for each generated index (all below the payment count)."""
-    seed, days = ds.seed, Days()
-    line_id, pay_id = ids_for(seed, "FL01", "submissionlines"), ids_for(seed, "P01", "payments")
-    file_id = ids_for(seed, "FS01", "submissions")
+    if not indices:
+        return []
+    seed, days, lane = ds.seed, Days(), lanes(len(indices))
+    file_id = IdFormat(seed, "FS01", "submissions")
     files: dict[int, str] = {}  # a page's lines come from one or two daily files
-    k_amount = resource_key(seed, "payments#amount")
-    k_type = resource_key(seed, "payments#type")
     first_file = ds.timelines["submissions"][0]
+    mixed = lane.index_mix(indices)
+    line_ids = IdFormat(seed, "FL01", "submissionlines").page(indices, mixed)
+    pay_ids = IdFormat(seed, "P01", "payments").page(indices, mixed)
+    amounts = lane.draws(resource_key(seed, "payments#amount"), mixed)
+    types = lane.draws(resource_key(seed, "payments#type"), mixed)
     out = []
-    for i, paid in zip(indices, created_times(ds, "payments", indices), strict=True):
-        mixed, created = index_mix(i), next_file_time(paid)  # = lines[i] (dataset.py)
+    for n, paid in enumerate(created_times(ds, "payments", indices)):
+        created = next_file_time(paid)  # = lines[i] (dataset.py)
         _, collection, _ = days.payment_dates(paid)
-        u_type = (draw_at(k_type, mixed) >> 11) / 9007199254740992.0
         k = (created - first_file) // DAY
+        submission = files.get(k)
+        if submission is None:
+            submission = files[k] = file_id(k, draw_at(file_id.key, index_mix(k)))
         out.append(
             {
-                "Id": line_id(i, mixed),
-                "amount": str(500 + draw_at(k_amount, mixed) % 24501),
+                "Id": line_ids[n],
+                "amount": str(500 + amounts[n] % 24501),
                 "collection_date": days.iso_z(collection),  # the samples carry a datetime
-                "record_id": pay_id(i, mixed),
+                "record_id": pay_ids[n],
                 "status": "Successful",
-                "submission_id": files.get(k) or files.setdefault(k, file_id(k, index_mix(k))),
-                "transaction_code": "01" if u_type < 0.15 else "17",
+                "submission_id": submission,
+                "transaction_code": "01" if (types[n] >> 11) / 9007199254740992.0 < 0.15 else "17",
                 "type": "payment",
             }
         )
@@ -145,4 +144,9 @@ RENDERERS: dict[str, PageRenderer] = {
     "mandates": pages_accounts.mandates,
     "bankaccounts": pages_accounts.bank_accounts,
     "customeraccounts": pages_accounts.customer_accounts,
+    "credits": pages_other.credits,
+    "recurrenceschedules": pages_other.recurrence_schedules,
+    "paymentlinks": pages_other.payment_links,
+    "cards": pages_other.cards,
+    "submissions": pages_other.submissions,
 }

@@ -33,6 +33,9 @@ def list_records(emu: Emulator, request: web.Request, name: str) -> web.Response
     if faults is not None and res is not OUTBOUND:
         _paging_faults(emu, res, q, faults)
     t = emu.clock.timestamp()
+    key = _cache_key(emu, res, request, t)
+    if key is not None and (body := emu.pages.get(key)) is not None:
+        return web.Response(body=body, content_type="application/json")
     if res is OUTBOUND:
         records = _outbound_page(emu, q, t)
     else:
@@ -40,7 +43,20 @@ def list_records(emu: Emulator, request: web.Request, name: str) -> web.Response
     rate = emu.core.faults.plan.malformed
     if rate > 0:
         records = [_maybe_malformed(emu, res, r, rate) for r in records]
-    return json_response({res.list_key: records})
+    body = orjson.dumps({res.list_key: records})
+    if key is not None:
+        emu.pages.put(key, body)
+    return web.Response(body=body, content_type="application/json")
+
+
+def _cache_key(emu: Emulator, res: Resource, request: web.Request, t: float) -> Any:
+    """What a list body depends on: the query, the clock and the changes so far (the store's
+    counter, bumped by every spawn and change, paging faults included: they ran already).
+    None (not cached) while the clock runs (every request sees another instant), with
+    malformed records injected, and for outbound messages (their own engine)."""
+    if res is OUTBOUND or not emu.clock.frozen or emu.core.faults.plan.malformed > 0:
+        return None
+    return (res.name, tuple(sorted(request.query.items())), t, emu.store.version)
 
 
 def detail(emu: Emulator, request: web.Request, segment: str, record_id: str) -> web.Response:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.emulator_kit.admin import EmulatorCore
+from connectors.emulator_kit.bodycache import DEFAULT_BYTES, BodyCache
 from connectors.emulator_kit.clock import EmulatorClock
 from connectors.emulator_kit.faults import FaultController, FaultPlan, unit
 from connectors.emulator_kit.stats import RequestStats
@@ -38,6 +39,7 @@ class Options:
     token: str = "sp_test_token"
     webhook_url: str | None = None
     ties: int = 0  # --quirks ties=N: records created N to a second, tie order unstable
+    page_cache_bytes: int = DEFAULT_BYTES  # list bodies kept while the clock is frozen; 0: off
 
 
 class Emulator:
@@ -49,6 +51,7 @@ class Emulator:
         self.ds = Dataset.build(options.seed, options.records, self.clock.timestamp(), options.ties)
         self.store = Store(self.ds, self.clock)
         self.outbound = Outbound(self.ds)
+        self.pages = BodyCache(options.page_cache_bytes)
         self.idempotency: dict[tuple[str, str], tuple[float, int, bytes]] = {}
         self.core = EmulatorCore(self.clock, FaultController(plan), RequestStats(), self)
         self._mutations = 0
@@ -64,6 +67,7 @@ class Emulator:
             "records": self.ds.records,
             "history_end": self.ds.end,
             "generated": counts,
+            "page_cache": self.pages.info(),
         }
 
     def truth(self, resource: str) -> Iterator[dict[str, Any]]:

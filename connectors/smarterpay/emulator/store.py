@@ -33,6 +33,9 @@ class Store:
         self.clock = clock
         self.overlays: dict[str, Overlay] = {name: Overlay() for name in RESOURCES}
         self._spawned: dict[str, int] = dict.fromkeys(RESOURCES, 0)
+        # counts every spawn and change: part of a cached page's key (reads.py), so a body
+        # cached before a change is never served after it
+        self.version = 0
 
     # --- single records ---------------------------------------------------------------
     def render_index(self, res: Resource, i: int, t: float, detail: bool) -> Record:
@@ -52,11 +55,17 @@ class Store:
         (pages.py: the same records, computed together); the rest one by one."""
         page = RENDERERS.get(res.name)
         count = self.ds.count(res.name)
+        overlay = self.overlays[res.name]
+        if page is not None and not len(overlay) and items and isinstance(items[0], int):
+            # nothing created or changed: every item is a generated index (spawned ones are
+            # overlay ids), rendered as it is
+            indices = [i for i in items if type(i) is int and i < count]
+            if len(indices) == len(items):
+                return page(self.ds, indices, t, detail)
         generated = [i for i in items if isinstance(i, int) and i < count]
         if page is None or not generated:
             return [self.render_item(res, item, t, detail) for item in items]
         batch = iter(page(self.ds, generated, t, detail))
-        overlay = self.overlays[res.name]
         out: list[Record] = []
         for item in items:
             if not (isinstance(item, int) and item < count):
@@ -130,6 +139,7 @@ class Store:
     # --- changes ----------------------------------------------------------------------
     def spawn(self, res: Resource, created: int, overrides: dict[str, Any] | None = None) -> str:
         """A new record (API create, insert or late-arrival fault) following its lifecycle."""
+        self.version += 1
         index = self.ds.count(res.name) + self._spawned[res.name]
         self._spawned[res.name] += 1
         entry = Entry(index, int(created), dict(overrides or {}), spawned=True)
@@ -140,6 +150,7 @@ class Store:
 
     def change(self, res: Resource, item: Item, overrides: dict[str, Any]) -> str:
         """Pin fields of an existing record from now on; returns its id."""
+        self.version += 1
         overlay = self.overlays[res.name]
         if isinstance(item, str):
             entry = overlay.get(item)

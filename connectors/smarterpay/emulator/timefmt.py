@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,9 +29,20 @@ def day(ts: float) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(ts))
 
 
+_FILTER_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+
+
 def parse_filter_time(text: str) -> float:
-    """`YYYY-MM-DD HH:MM:SS` (documented list filter format), taken as UTC (INFERRED)."""
-    dt = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+    """`YYYY-MM-DD HH:MM:SS` (documented list filter format), taken as UTC (INFERRED).
+
+    The exact form is read without strptime (two per windowed list request, ~40 µs each on
+    the shared machine); anything else goes through strptime, which decides what it accepts."""
+    text = text.strip()
+    exact = _FILTER_TIME.fullmatch(text)
+    if exact is not None:
+        y, mo, d, h, mi, sec = (int(part) for part in exact.groups())
+        return datetime(y, mo, d, h, mi, sec, tzinfo=UTC).timestamp()
+    dt = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
     return dt.replace(tzinfo=UTC).timestamp()
 
 

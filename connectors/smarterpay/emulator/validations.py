@@ -20,6 +20,7 @@ NAME = "accountvalidation"  # the detail path segment and the admin resource nam
 ENVELOPE = "account_validation"
 PREFIX = "AV01"
 SHARE = 4  # one mandate in SHARE was set up through account validation
+URL = "https://validate.smarterpaycloud.com/av/"  # + the validation id
 
 
 def has_validation(ds: Dataset, i: int) -> bool:
@@ -31,7 +32,7 @@ def validation_id(ds: Dataset, i: int) -> str:
 
 
 def validation_url(ds: Dataset, i: int) -> str:
-    return f"https://validate.smarterpaycloud.com/av/{validation_id(ds, i)}"
+    return URL + validation_id(ds, i)
 
 
 def mandate_index(ds: Dataset, record_id: str, t: float) -> int | None:
