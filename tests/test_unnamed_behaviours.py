@@ -1,0 +1,185 @@
+"""Provider behaviours issue 14 did not name: each test starts an emulator with one such
+``--quirks`` behaviour, runs the real ``paysync sync`` command against it and shows that the
+database equals the emulator's truth, or that the command exits non-zero naming the source,
+the stream and what to do, with nothing already committed lost. The expected side is always
+the emulator's truth (or what an earlier, documented run committed), never paysync's output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
+from connectors.emulator_kit.testing import start_emulator
+from tests import test_smart2pay_sync as s2p
+from tests import test_sync_smarterpay as sp
+
+PAYSYNC = str(Path(sys.executable).parent / "paysync")
+SP_START, S2P_START = date(2018, 1, 1), date(2020, 1, 1)
+
+
+def paysync_sync(
+    tmp_path: Path, emu: Any, db_url: str, provider: str, *flags: str
+) -> subprocess.CompletedProcess[str]:
+    """``paysync sync --json`` as a user runs it: a TOML config and the secret in the env."""
+    config = tmp_path / f"{provider}.toml"
+    if provider == "smarterpay":
+        source = f'name = "bacs"\ntoken_env = "SP_TOKEN"\nstart_date = "{SP_START}"\n'
+    else:
+        source = (
+            f'name = "cards"\nsite_id = {s2p.SITE_ID}\napi_key_env = "S2P_KEY"\n'
+            f'start_date = "{S2P_START}"\n'
+        )
+    config.write_text(
+        f'[[sources]]\nprovider = "{provider}"\nbase_url = "{emu.base_url}"\n'
+        f'ca_bundle = "{emu.ca_path}"\n{source}'
+    )
+    env = {
+        **os.environ, "PAYSYNC_CONFIG": str(config), "DATABASE_URL": db_url,
+        "SP_TOKEN": sp.TOKEN, "S2P_KEY": s2p.API_KEY, "PAYSYNC_SYNC__LAG_SECONDS": "0",
+        "PAYSYNC_SYNC__RETRY_BUDGET_SECONDS": "60",
+    }  # fmt: skip
+    command = [PAYSYNC, "sync", "--json", *flags]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+
+
+def equals_truth(db_url: str, emu: Any, provider: str) -> None:
+    check = sp.assert_equals_truth if provider == "smarterpay" else s2p.assert_equals_truth
+    asyncio.run(check(db_url, emu))
+
+
+async def _snapshot(db_url: str, schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    conn = await asyncpg.connect(db_url)
+    try:
+        tables = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema
+        )
+        found = {}
+        for t in tables:
+            rows = await conn.fetch(
+                f'SELECT id, _list_hash, _deleted_at FROM {schema}."{t["table_name"]}" ORDER BY id'
+            )
+            found[t["table_name"]] = [tuple(r) for r in rows]
+        return found
+    finally:
+        await conn.close()
+
+
+def snapshot(db_url: str, schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    return asyncio.run(_snapshot(db_url, schema))
+
+
+def loud(result: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """The command failed with a message naming the source and ``needles``; no traceback."""
+    assert result.returncode != 0, result.stdout[-2000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("paysync: ")]
+    assert errors, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    text = "\n".join(errors)
+    for needle in needles:
+        assert needle in text, (needle, text)
+    return text
+
+
+EMULATORS = {
+    "smarterpay": dict(records=700, token=sp.TOKEN),
+    "smart2pay": dict(records=700, site_id=s2p.SITE_ID, api_key=s2p.API_KEY),
+}
+
+
+# Page numbers and offsets counted from 0 -------------------------------------------------------
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_pages_counted_from_zero_lose_nothing(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    with start_emulator(provider, seed=61, quirks="origin=0", **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        result = paysync_sync(tmp_path, emu, fresh_db_url, provider)
+        assert result.returncode == 0, result.stderr[-3000:]
+        equals_truth(fresh_db_url, emu, provider)
+
+
+# A list answered as a bare array, or under another key ----------------------------------------
+@pytest.mark.parametrize("shape", ["bare", "data"])
+def test_list_in_another_wrapping_stops_fast_and_keeps_what_was_committed(
+    shape: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    options = dict(seed=62, **EMULATORS["smarterpay"])
+    with start_emulator("smarterpay", **options) as good:
+        good.clock_freeze(True)
+        at = good.clock_now()
+        assert paysync_sync(tmp_path, good, fresh_db_url, "smarterpay").returncode == 0
+        before = snapshot(fresh_db_url, "smarterpay")
+    with start_emulator("smarterpay", quirks=f"body={shape}", **options) as bad:
+        bad.clock_freeze(True)
+        bad.clock_set(at)
+        started = time.monotonic()
+        result = paysync_sync(tmp_path, bad, fresh_db_url, "smarterpay", "--full-refresh")
+        took = time.monotonic() - started
+        loud(result, "'bacs'", "stream ", "contract")
+        assert took < 50, f"{took:.0f}s: a contract change was retried as a transient failure"
+        assert snapshot(fresh_db_url, "smarterpay") == before  # nothing committed lost
+
+
+# Date filters read differently -----------------------------------------------------------------
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+@pytest.mark.parametrize("quirk", ["filter_bounds=exclusive", "filter=ignored"])
+def test_date_filters_read_another_way_lose_nothing(
+    provider: str, quirk: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    with start_emulator(provider, seed=63, quirks=quirk, **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        result = paysync_sync(tmp_path, emu, fresh_db_url, provider)
+        assert result.returncode == 0, result.stderr[-3000:]
+        equals_truth(fresh_db_url, emu, provider)
+        emu.clock_advance(2 * 86400)  # an incremental run after it deletes or churns nothing
+        again = paysync_sync(tmp_path, emu, fresh_db_url, provider)
+        assert again.returncode == 0, again.stderr[-3000:]
+        equals_truth(fresh_db_url, emu, provider)
+
+
+# Bodies with another Content-Type, gzip, numbers sent as strings ------------------------------
+@pytest.mark.parametrize(
+    ("provider", "quirk"),
+    [
+        ("smarterpay", "content_type=text/plain"),
+        ("smart2pay", "content_type=application/octet-stream,gzip=1"),
+        ("smarterpay", "content_type=application/json; charset=ISO-8859-1,gzip=1"),
+        ("smarterpay", "strings=amount"),
+        ("smart2pay", "strings=Amount,strings=ID"),
+    ],
+)  # fmt: skip
+def test_bodies_sent_another_way_lose_nothing(
+    provider: str, quirk: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    with start_emulator(provider, seed=64, quirks=quirk, **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        result = paysync_sync(tmp_path, emu, fresh_db_url, provider)
+        assert result.returncode == 0, result.stderr[-3000:]
+        equals_truth(fresh_db_url, emu, provider)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("origin=1", "use 0"), ("body=xml", "bare or data"), ("filter=utc", "ignored"),
+     ("content_type= ", "media type"), ("gzip=yes", "use 1")],
+)  # fmt: skip
+def test_bad_unnamed_quirk_specs_are_refused(spec: str, message: str) -> None:
+    with pytest.raises(QuirkSpecError, match=message):
+        QuirkPlan.parse(spec)
+
+
+def test_unnamed_quirks_parse_and_stay_off_by_default() -> None:
+    assert not QuirkPlan.parse(None).more.active
+    plan = QuirkPlan.parse("origin=0,strings=amount,strings=ID,body=bare").more
+    assert plan.origin == 0 and plan.strings == {"amount", "ID"} and plan.body == "bare"
