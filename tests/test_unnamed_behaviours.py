@@ -12,17 +12,22 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 import pytest
 
 from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
+from connectors.errors import ProviderRequestError
+from pipelines.sync.pager import PageSize
 from tests import test_smart2pay_sync as s2p
 from tests import test_sync_smarterpay as sp
+from tests.test_pager import Server, read
 
 PAYSYNC = str(Path(sys.executable).parent / "paysync")
 SP_START, S2P_START = date(2018, 1, 1), date(2020, 1, 1)
@@ -142,9 +147,12 @@ def test_date_filters_read_another_way_lose_nothing(
         result = paysync_sync(tmp_path, emu, fresh_db_url, provider)
         assert result.returncode == 0, result.stderr[-3000:]
         equals_truth(fresh_db_url, emu, provider)
-        emu.clock_advance(2 * 86400)  # an incremental run after it deletes or churns nothing
+        # An incremental run after it (lookback, open records) deletes and changes nothing.
+        # (The clock stays: the command plans by the wall clock, not the emulator's.)
         again = paysync_sync(tmp_path, emu, fresh_db_url, provider)
         assert again.returncode == 0, again.stderr[-3000:]
+        [summary] = orjson.loads(again.stdout)
+        assert (summary["records_deleted"], summary["records_changed"]) == (0, 0), summary
         equals_truth(fresh_db_url, emu, provider)
 
 
@@ -183,3 +191,51 @@ def test_unnamed_quirks_parse_and_stay_off_by_default() -> None:
     assert not QuirkPlan.parse(None).more.active
     plan = QuirkPlan.parse("origin=0,strings=amount,strings=ID,body=bare").more
     assert plan.origin == 0 and plan.strings == {"amount", "ID"} and plan.body == "bare"
+
+
+# The origin probe against small in-process servers (pure), for what the emulator cannot show:
+class FromZeroServer(Server):
+    """A server counting ``page_no`` from 0: the client's page_no n is its page n + 1."""
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return await super().get_json(path, {**params, "page_no": str(int(params["page_no"]) + 1)})
+
+
+class RefusingZeroServer(Server):
+    """A server counting from 1, as documented, that answers page_no=0 with HTTP 400."""
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        if params.get("page_no") == "0":
+            self.requests.append(dict(params))
+            raise ProviderRequestError("source 's': GET x answered HTTP 400: page_no", 400)
+        return await super().get_json(path, params)
+
+
+@pytest.mark.parametrize("total", [1, 7, 499, 500, 501, 1234])
+async def test_server_counting_pages_from_zero_is_read_whole(total: int) -> None:
+    server = FromZeroServer(total)
+    size = PageSize(500)
+    assert await read(server, size) == [r["ID"] for r in server.records]
+    assert size.origin == 0 and size.dirty  # remembered for the next run
+    server.requests.clear()
+    assert await read(server, size) == [r["ID"] for r in server.records]
+    assert all(r["page_no"] != "0" or r["limit"] != "1" for r in server.requests)  # no probe
+
+
+@pytest.mark.parametrize("server_class", [Server, RefusingZeroServer])
+async def test_documented_origin_is_settled_once_and_costs_nothing_after(
+    server_class: type[Server],
+) -> None:
+    server = server_class(1234)
+    size = PageSize(500)
+    assert await read(server, size) == [r["ID"] for r in server.records]
+    assert size.origin == 1
+    server.requests.clear()
+    await read(server, size)
+    assert [r["page_no"] for r in server.requests] == ["1", "2", "3"]
+
+
+async def test_empty_window_leaves_the_origin_unsettled() -> None:
+    size = PageSize(500)
+    assert await read(FromZeroServer(0), size) == []
+    assert size.origin is None  # empty both ways: nothing missed, nothing learned
