@@ -22,6 +22,7 @@ import aiohttp
 import orjson
 
 from connectors.errors import (
+    ContractChangedError,
     ProviderAuthError,
     ProviderRequestError,
     ProviderTlsRequiredError,
@@ -218,7 +219,14 @@ class HttpClient:
         except orjson.JSONDecodeError:
             raise _Transient("truncated or malformed JSON body") from None
         if not isinstance(decoded, dict):
-            raise _Transient("JSON body is not an object")
+            # Well-formed JSON of another kind (a bare list, a string) is an answer, not a
+            # transfer fault: retrying it spent the whole budget, then said "rerun later".
+            raise ContractChangedError(
+                f"source {self.source!r}: GET {path} answered a JSON {type(decoded).__name__} "
+                "where the documents promise an object; the provider's answer format changed "
+                "(or base_url points at something else), so nothing of it is loaded. Check "
+                "base_url and report it"
+            )
         return decoded
 
 

@@ -219,7 +219,10 @@ class Pager:
             for _ in range(MAX_PAGES_PER_WINDOW):
                 if params is None:
                     break
-                body = await ahead.get(params)
+                try:
+                    body = await ahead.get(params)
+                except ContractChangedError as exc:  # name the stream and window too
+                    raise ContractChangedError(f"{self._where()}: {exc}") from None
                 items = self._items(body)
                 if params is first and alone is None and self.size.origin is None:
                     await self._settle_origin(paginator, window, items)
