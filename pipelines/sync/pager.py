@@ -224,7 +224,7 @@ class Pager:
                 except ContractChangedError as exc:  # name the stream and window too
                     raise ContractChangedError(f"{self._where()}: {exc}") from None
                 items = self._items(body)
-                if params is first and alone is None and self.size.origin is None:
+                if params is first and alone is None and self.size.origin != 1:
                     await self._settle_origin(paginator, window, items)
                 asked = paginator.asked(params)
                 totals = paginator.totals(body)
@@ -259,10 +259,12 @@ class Pager:
     async def _settle_origin(
         self, paginator: Paginator, window: Mapping[str, str], items: list[Any]
     ) -> None:
-        zero = await counts_from_zero(self.http, self.spec, paginator, window, items)
-        if zero is not None:
-            self.size.origin, self.size.dirty = (0 if zero else 1), True
-        if zero:
+        if self.size.origin is None:
+            zero = await counts_from_zero(self.http, self.spec, paginator, window, items)
+            if zero is not None:
+                self.size.origin, self.size.dirty = (0 if zero else 1), True
+        # Another window of the stream may have settled it while this one was asked for.
+        if self.size.origin == 0 and not isinstance(paginator, FromZero):
             raise _FromZero
 
     def _items(self, body: Mapping[str, Any]) -> list[Any]:
