@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import pytest
 from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
 from connectors.errors import ProviderRequestError
+from connectors.http import _retry_after
 from pipelines.sync.pager import PageSize
 from tests import test_smart2pay_sync as s2p
 from tests import test_sync_smarterpay as sp
@@ -293,3 +294,13 @@ async def test_window_asked_before_another_settled_the_origin_is_read_again() ->
     found = await asyncio.gather(read(fast, size), read(slow, size))
     assert found == [[r["ID"] for r in s.records] for s in (fast, slow)]
     assert probes(slow) == 0  # it did not probe: the other window had settled it
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("Mon, 30 Nov 2026 12:01:30 GMT", 90.0), ("30", 30.0), ("Mon, 30 Nov 2026 11:00:00 GMT", 0.0),
+     ("soon", None)],
+)  # fmt: skip
+def test_retry_after_as_an_http_date_is_honoured(value: str, seconds: float | None) -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    assert _retry_after({"Retry-After": value}, now) == seconds
