@@ -39,7 +39,7 @@ def trusting() -> Iterator[None]:
     original = pager.PageSizes.get
 
     def get(self: Any, spec: Any) -> pager.PageSize:
-        return pager.PageSize(spec.page_size, proven=10**9)
+        return pager.PageSize(spec.page_size, proven=10**9, origin=1)
 
     pager.PageSizes.get = get  # type: ignore[method-assign]
     try:

@@ -8,12 +8,14 @@ attempt limit or the time budget runs out. Authentication and request errors fai
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import itertools
 import random
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ import aiohttp
 import orjson
 
 from connectors.errors import (
+    ContractChangedError,
     ProviderAuthError,
     ProviderRequestError,
     ProviderTlsRequiredError,
@@ -98,12 +101,23 @@ def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
     return context
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
+def _retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds to wait: ``Retry-After`` in seconds or as an HTTP date (RFC 9110 allows both;
+    the date form was ignored, so a provider asking for a minute got retried at once)."""
     value = headers.get("Retry-After")
+    if value is None:
+        return None
     try:
-        return float(value) if value is not None else None
+        return max(0.0, float(value))
     except ValueError:
-        return None  # an HTTP date; fall back to our own backoff
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: our own backoff
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class _Transient(Exception):
@@ -218,7 +232,14 @@ class HttpClient:
         except orjson.JSONDecodeError:
             raise _Transient("truncated or malformed JSON body") from None
         if not isinstance(decoded, dict):
-            raise _Transient("JSON body is not an object")
+            # Well-formed JSON of another kind (a bare list, a string) is an answer, not a
+            # transfer fault: retrying it spent the whole budget, then said "rerun later".
+            raise ContractChangedError(
+                f"source {self.source!r}: GET {path} answered a JSON {type(decoded).__name__} "
+                "where the documents promise an object; the provider's answer format changed "
+                "(or base_url points at something else), so nothing of it is loaded. Check "
+                "base_url and report it"
+            )
         return decoded
 
 

@@ -78,6 +78,51 @@ class Paginator(Protocol):
         """The older documented generation to use when the server ignores this one."""
         ...
 
+    @property
+    def counter(self) -> str | None:
+        """The parameter counting pages or records from the documented 1 (``page_no``,
+        ``offset``); None when the endpoint does not page."""
+        ...
+
+
+@dataclass(frozen=True)
+class FromZero:
+    """``inner`` for a server that counts its pages or offsets from 0 where the documents
+    count from 1 (issue 14, an unnamed behaviour): the same requests with ``counter`` one
+    lower. The pager switches to it when a probe shows the server's first page at 0."""
+
+    inner: Paginator
+
+    @property
+    def counter(self) -> str | None:
+        return self.inner.counter
+
+    @property
+    def fallback(self) -> Paginator | None:
+        return self.inner.fallback  # another generation: its origin is checked afresh
+
+    def _shift(self, params: Mapping[str, str] | None, by: int) -> dict[str, str] | None:
+        if params is None or self.counter is None or self.counter not in params:
+            return dict(params) if params is not None else None
+        return {**params, self.counter: str(int(params[self.counter]) + by)}
+
+    def first(self, page_size: int) -> dict[str, str]:
+        return self._shift(self.inner.first(page_size), -1) or {}
+
+    def next(
+        self, params: dict[str, str], items: int, body: Mapping[str, Any]
+    ) -> dict[str, str] | None:
+        return self._shift(self.inner.next(self._shift(params, 1) or {}, items, body), -1)
+
+    def asked(self, params: Mapping[str, str]) -> int | None:
+        return self.inner.asked(params)
+
+    def at(self, position: int, page_size: int) -> dict[str, str] | None:
+        return self._shift(self.inner.at(position, page_size), -1)
+
+    def totals(self, body: Mapping[str, Any]) -> PageTotals | None:
+        return self.inner.totals(body)
+
 
 @dataclass(frozen=True)
 class PageTotals:

@@ -64,7 +64,9 @@ async def test_learned_size_makes_later_reads_free_of_confirmations() -> None:
 
 async def test_short_page_under_the_proven_size_is_the_end() -> None:
     server = Server(12)
-    assert await read(server, PageSize(500, proven=100)) == [r["ID"] for r in server.records]
+    assert await read(server, PageSize(500, proven=100, origin=1)) == [
+        r["ID"] for r in server.records
+    ]
     assert len(server.requests) == 1
 
 

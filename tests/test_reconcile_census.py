@@ -22,7 +22,7 @@ def trust_every_short_page(monkeypatch: pytest.MonkeyPatch) -> None:
     """Paging as it was before issue 14: a short page is always the last one."""
 
     def get(self: Any, spec: Any) -> PageSize:
-        return PageSize(spec.page_size, proven=10**9)
+        return PageSize(spec.page_size, proven=10**9, origin=1)
 
     monkeypatch.setattr(pager.PageSizes, "get", get)
 

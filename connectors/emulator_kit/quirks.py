@@ -25,6 +25,8 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
   unique and stable.
 - ``shape.<field>=<json>``: every record carrying ``field`` (lists and details) carries this
   value instead, e.g. ``shape.3DSecure={"Enrolled":"Y"}``: a value of a shape we only inferred.
+- behaviours the issue did not name (``origin``, ``body``, ``filter_bounds``, ``filter``,
+  ``content_type``, ``gzip``, ``strings``): see ``quirks_unnamed``.
 
 Implemented as one aiohttp middleware between the stats and the provider middleware, so each
 provider's own code stays the documented behaviour.
@@ -42,6 +44,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 from aiohttp import web
 
+from connectors.emulator_kit import quirks_unnamed as unnamed
 from connectors.emulator_kit.stats import ADMIN_PREFIX, ENDPOINT_KEY
 
 SIZE_PARAMS = ("limit", "pagesize")  # clamped by page_max (compared case-insensitively)
@@ -67,18 +70,20 @@ class QuirkPlan:
     totals_off: int = 0
     filter_tz: str | None = None
     ties: int = 0  # records per shared creation second (SmarterPay's dataset and order)
+    more: unnamed.Unnamed = field(default_factory=unnamed.Unnamed)  # behaviours not named
 
     @property
     def active(self) -> bool:
         return bool(
             self.page_max or self.page_max_by_endpoint or self.legacy_paging or self.empty
-        ) or bool(self.shapes or self.totals_off or self.filter_tz or self.ties)
+        ) or bool(self.shapes or self.totals_off or self.filter_tz or self.ties or self.more.active)
 
     @classmethod
     def parse(cls, spec: str | None) -> QuirkPlan:
         by_endpoint: dict[str, int] = {}
         shapes: dict[str, Any] = {}
         options: dict[str, Any] = {}
+        more: dict[str, Any] = {}
         for item in _items(spec or ""):
             name, sep, value = item.partition("=")
             if not sep:
@@ -114,9 +119,12 @@ class QuirkPlan:
                     shapes[name.split(".", 1)[1]] = orjson.loads(value)
                 except orjson.JSONDecodeError:
                     raise QuirkSpecError(f"{name}: {value!r} is not JSON") from None
-            else:
+            elif not unnamed.accept(name, value, more, QuirkSpecError):
                 raise QuirkSpecError(f"unknown quirk {name!r}")
-        return cls(page_max_by_endpoint=by_endpoint, shapes=shapes, **options)
+        return cls(
+            page_max_by_endpoint=by_endpoint, shapes=shapes, more=unnamed.Unnamed(**more),
+            **options,
+        )  # fmt: skip
 
     def page_limit(self, path: str) -> int | None:
         segment = path.rstrip("/").rsplit("/", 1)[-1].lower()
@@ -175,7 +183,7 @@ def quirks_middleware(plan: QuirkPlan) -> Any:
 def _rewrite_query(plan: QuirkPlan, request: web.Request) -> web.Request:
     limit = plan.page_limit(request.path)
     query = dict(request.query)
-    changed = False
+    changed = unnamed.rewrite_query(plan.more, query)
     for key in list(query):
         low = key.lower()
         if plan.legacy_paging and low in NEW_PAGING:
@@ -205,8 +213,8 @@ def _local_to_utc(text: str, fmt: str, zone: str) -> str:
 def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
     if (
         not (plan.empty or plan.shapes or plan.totals_off or plan.filter_tz)
-        or response.body is None
-    ):
+        and not plan.more.rewrites_body
+    ) or response.body is None:
         return response
     try:
         body = orjson.loads(response.body)  # type: ignore[arg-type]
@@ -222,6 +230,7 @@ def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
     if not (
         plan.shapes
         or plan.filter_tz
+        or plan.more.rewrites_body
         or (plan.totals_off and isinstance(body.get("TotalCount"), int))
     ):
         return response
@@ -239,9 +248,7 @@ def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
                     for key, shaped in plan.shapes.items():
                         if key in record:
                             record[key] = shaped
-    return web.Response(
-        status=200, body=orjson.dumps(body), content_type="application/json",
-    )  # fmt: skip
+    return unnamed.finish(plan.more, orjson.dumps(unnamed.rewrite_body(plan.more, body)))
 
 
 ZONELESS = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")

@@ -29,6 +29,7 @@ class LimitOffset:
     """``limit`` + 1-based ``offset``; a page shorter than the limit is the last. No totals."""
 
     fallback: None = None
+    counter: str = "offset"
 
     def first(self, page_size: int) -> dict[str, str]:
         return {"limit": str(page_size), "offset": "1"}
@@ -58,6 +59,7 @@ class PageIndex:
     when a server answers without them (it did not understand these parameters)."""
 
     fallback: LimitOffset | None = LimitOffset()
+    counter: str = "pageIndex"
 
     def first(self, page_size: int) -> dict[str, str]:
         return {"pageSize": str(page_size), "pageIndex": "1"}
@@ -97,6 +99,7 @@ class SinglePage:
     """Endpoints without paging (methods): one request holds everything."""
 
     fallback: None = None
+    counter: None = None
 
     def first(self, page_size: int) -> dict[str, str]:
         return {}

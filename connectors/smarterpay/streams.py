@@ -26,6 +26,7 @@ class PageNumbers:
     confirms that while it does not know the server's real page size). No totals."""
 
     fallback: None = None
+    counter: str = "page_no"
 
     def first(self, page_size: int) -> dict[str, str]:
         return {"limit": str(page_size), "page_no": "1"}

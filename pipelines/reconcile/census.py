@@ -9,7 +9,10 @@ Reconciliation that pages exactly as the sync does cannot see a paging defect of
 - never takes a short page as the end: it reads on until the provider answers an empty page
   (one request more per window, the price of not trusting the page size);
 - ignores totals and learned page sizes; a page that repeats the previous one, or holds more
-  records than asked, stops the check with a contract error.
+  records than asked, stops the check with a contract error;
+- checks for itself where the server counts pages or offsets from (``sync.origin``): a census
+  reading from the second page of a server counting from 0 would call the first page's
+  records ``extra``, and ``--repair`` would mark them deleted.
 
 So a sync that stopped early (trusting a short page, a wrong total, a misunderstood
 parameter) leaves records the census still finds: they are reported as ``missing`` drift and
@@ -25,8 +28,9 @@ from zoneinfo import ZoneInfo
 
 from connectors.errors import ContractChangedError
 from connectors.http import HttpClient
-from connectors.streams import Paginator, StreamSpec
+from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
+from pipelines.sync.origin import counts_from_zero
 
 CENSUS_PAGE = 97  # a prime: no documented maximum or learned size is a multiple of it
 MAX_CENSUS_PAGES = 200_000
@@ -56,7 +60,7 @@ async def census_pages(
         body = await http.get_json(spec.path, {**spec.extra_params, **first, **window})
         yield Page.of(split_page(spec, _items(body, spec, where)), sent)
         return
-    size, position, previous_head = CENSUS_PAGE, 0, None
+    size, position, previous_head, probed = CENSUS_PAGE, 0, None, False
     for _ in range(MAX_CENSUS_PAGES):
         at = paginator.at(position, size)
         if at is None:
@@ -64,6 +68,11 @@ async def census_pages(
         sent = datetime.now(UTC)
         body = await http.get_json(spec.path, {**spec.extra_params, **at, **window})
         items = _items(body, spec, where)
+        if not probed:
+            probed = True
+            if await counts_from_zero(http, spec, paginator, window, items):
+                paginator = FromZero(paginator)
+                continue  # read again from the server's real first page
         asked = paginator.asked(at) or size
         if len(items) > asked or (items and items[0] == previous_head):
             raise ContractChangedError(

@@ -18,6 +18,9 @@ last record's second (positions in the order are fixed; only the order inside a 
 move), so after the window the pager re-reads each such second on its own, narrowed by the
 window filter (``narrow``): a single page holds the whole group at once. A group larger than
 a page cannot be read that way, and the window stops with a contract error.
+
+Where the server counts pages or offsets from (``origin``): probed on a stream's first page
+until settled, then remembered (``origin.counts_from_zero``).
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ import asyncpg
 from connectors.errors import ContractChangedError
 from connectors.fields import second_of
 from connectors.http import HttpClient
-from connectors.streams import Paginator, StreamSpec
+from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
 from pipelines.sync.ahead import Ahead, Lanes, wire
+from pipelines.sync.origin import counts_from_zero
 
 MAX_PAGES_PER_WINDOW = 100_000
 # INFERRED: no provider caps a list page below this. A page shorter than this that a confirming
@@ -51,6 +55,7 @@ class PageSize:
     ask: int  # the page size to request
     proven: int = 0  # the most records it served on one page: it serves at least this many
     generation: str = "documented"  # "fallback": the server ignores the documented parameters
+    origin: int | None = None  # the server's first page or offset: 1, 0, None not settled yet
     dirty: bool = False
 
     def served(self, items: int) -> None:
@@ -73,12 +78,11 @@ class PageSizes:
     @classmethod
     async def load(cls, conn: asyncpg.Connection, source: str) -> PageSizes:
         rows = await conn.fetch(
-            "SELECT stream, ask, proven, generation FROM paysync.page_sizes WHERE source = $1",
+            "SELECT stream, ask, proven, generation, origin FROM paysync.page_sizes"
+            " WHERE source = $1",
             source,
         )
-        return cls(
-            source, {r["stream"]: PageSize(r["ask"], r["proven"], r["generation"]) for r in rows}
-        )
+        return cls(source, {r["stream"]: PageSize(*tuple(r)[1:]) for r in rows})
 
     def get(self, spec: StreamSpec) -> PageSize:
         if spec.name not in self._by_stream:
@@ -90,11 +94,12 @@ class PageSizes:
         if not changed:
             return
         await conn.executemany(
-            """INSERT INTO paysync.page_sizes (source, stream, ask, proven, generation)
-               VALUES ($1, $2, $3, $4, $5)
+            """INSERT INTO paysync.page_sizes (source, stream, ask, proven, generation, origin)
+               VALUES ($1, $2, $3, $4, $5, $6)
                ON CONFLICT (source, stream) DO UPDATE SET ask = EXCLUDED.ask,
-                   proven = EXCLUDED.proven, generation = EXCLUDED.generation, learned_at = now()""",
-            [(self.source, n, s.ask, s.proven, s.generation) for n, s in changed],
+                   proven = EXCLUDED.proven, generation = EXCLUDED.generation,
+                   origin = EXCLUDED.origin, learned_at = now()""",
+            [(self.source, n, s.ask, s.proven, s.generation, s.origin) for n, s in changed],
         )
         for _, size in changed:
             size.dirty = False
@@ -110,6 +115,10 @@ class _Restart(Exception):
 
 class _Arrived(_Restart):
     """Records arrived while the window was paged: read it again as it is now."""
+
+
+class _FromZero(Exception):
+    """The server counts pages from 0: read the window again with the counter one lower."""
 
 
 @dataclass
@@ -131,8 +140,8 @@ class Pager:
     def _paginator(self) -> Paginator:
         paginator: Paginator = self.spec.paginator
         if self.size.generation == "fallback" and paginator.fallback is not None:
-            return paginator.fallback
-        return paginator
+            paginator = paginator.fallback
+        return FromZero(paginator) if self.size.origin == 0 else paginator
 
     async def pages(self) -> AsyncIterator[Page]:
         paginator, arrivals = self._paginator(), 0
@@ -146,6 +155,8 @@ class Pager:
                     async for page in self._pass(paginator, self.narrow(second), None, second):
                         yield page
                 return
+            except _FromZero:
+                paginator = FromZero(paginator)  # nothing of the window was yielded yet
             except _Arrived as arrived:
                 arrivals += 1
                 if arrivals > MAX_ARRIVAL_REREADS:
@@ -158,6 +169,7 @@ class Pager:
                 if restart.paginator is not paginator:  # the server ignores this generation
                     paginator = restart.paginator
                     self.size.generation, self.size.dirty = "fallback", True
+                    self.size.origin = None  # the older generation's origin is its own
                 elif self.reread:
                     raise ContractChangedError(
                         f"{self._where()}: {restart.reason}, again after re-reading the window; "
@@ -207,8 +219,13 @@ class Pager:
             for _ in range(MAX_PAGES_PER_WINDOW):
                 if params is None:
                     break
-                body = await ahead.get(params)
+                try:
+                    body = await ahead.get(params)
+                except ContractChangedError as exc:  # name the stream and window too
+                    raise ContractChangedError(f"{self._where()}: {exc}") from None
                 items = self._items(body)
+                if params is first and alone is None and self.size.origin != 1:
+                    await self._settle_origin(paginator, window, items)
                 asked = paginator.asked(params)
                 totals = paginator.totals(body)
                 self._check_generation(paginator, params, items, totals, asked, previous_head)
@@ -238,6 +255,17 @@ class Pager:
             )
         if reported is not None and reported != received:
             raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
+
+    async def _settle_origin(
+        self, paginator: Paginator, window: Mapping[str, str], items: list[Any]
+    ) -> None:
+        if self.size.origin is None:
+            zero = await counts_from_zero(self.http, self.spec, paginator, window, items)
+            if zero is not None:
+                self.size.origin, self.size.dirty = (0 if zero else 1), True
+        # Another window of the stream may have settled it while this one was asked for.
+        if self.size.origin == 0 and not isinstance(paginator, FromZero):
+            raise _FromZero
 
     def _items(self, body: Mapping[str, Any]) -> list[Any]:
         if not body:

@@ -1,0 +1,45 @@
+"""Where a list endpoint counts its pages or offsets from (issue 14, a behaviour not named).
+
+The documents count ``page_no``, ``offset`` and ``pageIndex`` from 1. A server counting from 0
+answers page 1 with what is really its second page: a window smaller than a page then loads
+nothing and the run succeeds, and SmarterPay lists carry no totals that could tell. So the
+first time a stream pages (per source) the pager asks one more record: the first one at
+counter 0. A server counting from 1 refuses that, answers nothing, or answers the first record
+of page 1 again (page 0 read as page 1); a server counting from 0 answers a record that page 1
+does not hold. Comparing ids, not positions, keeps the probe right when records sharing a
+creation second come in another order from request to request (ties).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.errors import ProviderRequestError
+from connectors.http import HttpClient
+from connectors.streams import Paginator, StreamSpec
+
+
+async def counts_from_zero(
+    http: HttpClient, spec: StreamSpec, paginator: Paginator, window: Mapping[str, str],
+    first_page: list[Any],
+) -> bool | None:  # fmt: skip
+    """True: the server counts from 0; False: from 1 as documented (or nothing to count);
+    None: cannot tell yet (the window is empty both ways, so nothing was missed)."""
+    counter, probe = paginator.counter, paginator.at(0, 1)
+    if counter is None or probe is None or counter not in probe:
+        return False
+    probe = {**spec.extra_params, **probe, **window, counter: str(int(probe[counter]) - 1)}
+    try:
+        body = await http.get_json(spec.path, probe)
+    except ProviderRequestError:
+        return False  # a 4xx for counter 0: the server counts from 1
+    items = body.get(spec.envelope) if body else None
+    if not isinstance(items, list) or not items:
+        return None if not first_page else False
+    seen = {_id(spec, item) for item in first_page}
+    return _id(spec, items[0]) not in seen
+
+
+def _id(spec: StreamSpec, item: Any) -> Any:
+    return spec.record_id(item) if isinstance(item, dict) else repr(item)
