@@ -52,6 +52,7 @@ class PageSize:
     proven: int = 0  # the most records it served on one page: it serves at least this many
     generation: str = "documented"  # "fallback": the server ignores the documented parameters
     dirty: bool = False
+    probed: bool = False  # this run has asked the whole list for a full page once (``_probe``)
 
     def served(self, items: int) -> None:
         if items > self.proven:
@@ -221,6 +222,12 @@ class Pager:
                 reported = totals.records if totals is not None else None
                 received += len(items)
                 params = self._next(paginator, params, items, body, received, asked, totals, window)
+                if (
+                    params is not None
+                    and "_confirm" in params
+                    and await self._probe(paginator, len(items))
+                ):
+                    params = None  # the page size is proven now: the short page was the end
                 ahead.prefetch(params)
                 yield Page.of(split_page(self.spec, items), ahead.requested_at)
             else:
@@ -238,6 +245,25 @@ class Pager:
             )
         if reported is not None and reported != received:
             raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
+
+    async def _probe(self, paginator: Paginator, count: int) -> bool:
+        """Prove the page size once per stream instead of confirming short page after short
+        page: one request for a full page of the whole list (no date filter). A full page
+        proves the server serves what is asked (kept in ``page_sizes``: later runs never
+        confirm again); a shorter one proves at least that many. True when the short page of
+        ``count`` records just read is now proven to be the last (``_next``'s rule: shorter
+        than the server is known to serve). Skipped where the window has no filter (the probe would be the same
+        request) and once tried in this run."""
+        if self.size.probed or not self.window_params:
+            return False
+        self.size.probed = True  # before the await: other windows of the stream confirm meanwhile
+        first = {**self.spec.extra_params, **paginator.first(self.size.ask)}
+        items = self._items(await self.http.get_json(self.spec.path, first))
+        asked = paginator.asked(first)
+        if asked is None or len(items) > asked:
+            return False  # not understood: the window's own checks judge the paging
+        self.size.served(len(items))
+        return count < self.size.proven
 
     def _items(self, body: Mapping[str, Any]) -> list[Any]:
         if not body:
@@ -294,12 +320,18 @@ class Pager:
             if int(confirm) < MIN_BELIEVED_CAP:
                 raise _Arrived(paginator, "records arrived while the window was paged")
             self.size.learn_cap(int(confirm))
+        # what was proven before this page (``served`` below counts this page too)
+        believed = max(self.size.proven, MIN_BELIEVED_CAP) if self.size.proven else 0
         self.size.served(count)
         following = paginator.next(wire(params), count, body)
         if following is not None or totals is not None or asked is None or not count:
             return following  # more pages, or totals decide (verified after the window)
-        if count >= asked or count < self.size.proven:
-            return None  # short, from a server known to serve more a page: the end
+        if count >= asked or count < max(believed, self.size.proven):
+            # Short, from a server known to serve more a page: the end. Once the stream has
+            # been read, a page of fewer than MIN_BELIEVED_CAP records is too (no server caps
+            # a page that low), so a list of a few records costs no confirming request on
+            # every run; its first read still confirms (which also catches an arrival).
+            return None
         at = paginator.at(received, count)  # not proof yet: read on from where it ended
         if at is None:
             return None
