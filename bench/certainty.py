@@ -202,12 +202,11 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=20000)
+    parser.add_argument("--providers", nargs="*", default=["smarterpay", "smart2pay"])
     args = parser.parse_args()
     pg = Postgres.start()
-    results = [
-        measure(pg, "smarterpay", args.records, SP_STREAMS),
-        measure(pg, "smart2pay", args.records, None),
-    ]
+    streams = {"smarterpay": SP_STREAMS, "smart2pay": None}
+    results = [measure(pg, p, args.records, streams[p]) for p in args.providers]
     print(json.dumps(results, indent=1))
 
 

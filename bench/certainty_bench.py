@@ -11,6 +11,13 @@ the bench's sources), and stops at the first page the paginator calls the last; 
 requested ahead as the sync does (``ahead.Ahead``, which is scheduling, not verification), so
 guesses dropped unread cost both sides alike. Only the list
 endpoints it used are compared, so fetches by id (hydration, children) count on neither side.
+
+Requests include pages the sync requested ahead and dropped unread (``ahead.Ahead``): their
+number depends on how many windows are open while others merge, which the fetch-only loop
+(no database) does not reproduce. The pages read through to the end are compared as well
+(``pages_*``: the ledger's ``pages`` against the loop's), which counts every confirming, tie
+and re-read page but no page dropped, nor the one probe per stream (at most one a stream and
+source, ever: ``pipelines/sync/pager.py``). ``bench/certainty.py`` breaks the difference down.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from pipelines.store.settings import Smart2PaySource, SmarterPaySource, SourceBa
 from pipelines.sync.ahead import Ahead, Lanes
 
 Window = tuple[datetime, datetime] | None  # None: the whole list
+Job = tuple[str, Window, int]  # stream, window, pages the sync consumed for it (0: whole list)
 PHASES = ("backfill", "idle")
 
 
@@ -44,7 +52,7 @@ class Certainty:
     world: World
     # phase -> source -> endpoint -> requests the emulator saw from the sync
     synced: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
-    windows: dict[str, dict[str, list[tuple[str, Window]]]] = field(default_factory=dict)
+    windows: dict[str, dict[str, list[Job]]] = field(default_factory=dict)
     result: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -65,8 +73,9 @@ class Certainty:
 
     def _compare(self, phase: str) -> dict[str, Any]:
         started = time.perf_counter()
-        listed = asyncio.run(_trusting(self.world, self.windows[phase]))
+        listed, pages = asyncio.run(_trusting(self.world, self.windows[phase]))
         seconds = time.perf_counter() - started
+        consumed = sum(j[2] for jobs in self.windows[phase].values() for j in jobs)
         trusting = self._emulators()
         per_stream, total, synced = {}, 0, 0
         for source, endpoints in trusting.items():
@@ -77,16 +86,19 @@ class Certainty:
         return row(
             f"certainty_{phase}", listed, seconds, requests=total, verifying_requests=synced,
             extra_pct=round(100 * (synced / total - 1), 2) if total else None,
-            per_endpoint=per_stream,
+            # pages read through to the end, dated windows only (the sync's ledger against the
+            # trusting loop): neither side counts pages requested ahead and dropped unread
+            pages_trusting=pages, pages_verifying=consumed, per_endpoint=per_stream,
         )  # fmt: skip
 
 
-async def _read_windows(url: str, phase: str) -> dict[str, list[tuple[str, Window]]]:
+async def _read_windows(url: str, phase: str) -> dict[str, list[Job]]:
     """The windows the phase's run read, by source (its ledger rows) and the whole lists."""
     conn = await asyncpg.connect(url)
     try:
         rows = await conn.fetch(
-            """SELECT w.source, w.stream, w.window_start, w.window_end FROM paysync.sync_windows w
+            """SELECT w.source, w.stream, w.window_start, w.window_end, w.pages
+               FROM paysync.sync_windows w
                WHERE $1 = 'backfill' OR w.run_id = (
                    SELECT max(run_id) FROM paysync.sync_runs r WHERE r.source = w.source)
                ORDER BY 1, 2, 3""",
@@ -94,16 +106,17 @@ async def _read_windows(url: str, phase: str) -> dict[str, list[tuple[str, Windo
         )  # fmt: skip
     finally:
         await conn.close()
-    out: dict[str, list[tuple[str, Window]]] = {}
+    out: dict[str, list[Job]] = {}
     for r in rows:
-        out.setdefault(r["source"], []).append((r["stream"], (r["window_start"], r["window_end"])))
+        window = (r["window_start"], r["window_end"])
+        out.setdefault(r["source"], []).append((r["stream"], window, r["pages"]))
     for source, provider, names in (
         ("bacs", "smarterpay", SP_STREAMS),
         ("cards", "smart2pay", None),
     ):
         specs = connector(provider).streams
         whole = [n for n in names or specs if specs[n].window is None and not specs[n].parent]
-        out.setdefault(source, []).extend((n, None) for n in whole)
+        out.setdefault(source, []).extend((n, None, 0) for n in whole)
     return out
 
 
@@ -116,14 +129,15 @@ def _source(world: World, name: str) -> SourceBase:
     return source
 
 
-async def _trusting(world: World, windows: dict[str, list[tuple[str, Window]]]) -> int:
+async def _trusting(world: World, windows: dict[str, list[Job]]) -> tuple[int, int]:
+    """(records listed, pages read through in dated windows)"""
     counts = await asyncio.gather(
         *(_trusting_source(_source(world, name), jobs) for name, jobs in windows.items())
     )
-    return sum(counts)
+    return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
 
-async def _trusting_source(source: SourceBase, jobs: list[tuple[str, Window]]) -> int:
+async def _trusting_source(source: SourceBase, jobs: list[Job]) -> tuple[int, int]:
     specs = connector(source.provider).streams
     client = HttpClient(
         source.name, source.base_url, connector(source.provider).auth_headers(source),
@@ -131,26 +145,29 @@ async def _trusting_source(source: SourceBase, jobs: list[tuple[str, Window]]) -
     )  # fmt: skip
     # handed out as the engine does: one window of each stream in turn, oldest first (how
     # many windows are open at once decides how far pages are requested ahead)
-    by_stream: dict[str, list[tuple[str, Window]]] = {}
+    by_stream: dict[str, list[Job]] = {}
     for job in jobs:
         by_stream.setdefault(job[0], []).append(job)
     turns = itertools.zip_longest(*by_stream.values())
     queue = [job for turn in turns for job in turn if job is not None][::-1]
     lanes = Lanes(source.concurrency)
-    listed = 0
+    listed = pages = 0
 
     async def worker() -> None:
-        nonlocal listed
+        nonlocal listed, pages
         while queue:
-            name, window = queue.pop()
-            listed += await _page_trusting(client, lanes, specs[name], window)
+            name, window, _ = queue.pop()
+            found, read = await _page_trusting(client, lanes, specs[name], window)
+            listed, pages = listed + found, pages + (read if window is not None else 0)
 
     async with client:
         await asyncio.gather(*(worker() for _ in range(source.concurrency)))
-    return listed
+    return listed, pages
 
 
-async def _page_trusting(client: HttpClient, lanes: Lanes, spec: StreamSpec, window: Window) -> int:
+async def _page_trusting(
+    client: HttpClient, lanes: Lanes, spec: StreamSpec, window: Window
+) -> tuple[int, int]:
     """Page one window as before issue 14: a short page (or the last by totals) ends it.
     Pages are requested ahead as the sync requests them (``Ahead``, not the pager), so pages
     guessed ahead and dropped count on both sides alike."""
@@ -163,15 +180,15 @@ async def _page_trusting(client: HttpClient, lanes: Lanes, spec: StreamSpec, win
             spec.window.start_param: spec.window.format(start - widen),
             spec.window.end_param: spec.window.format(end + widen),
         }
-    listed = 0
+    listed = pages = 0
     ahead = Ahead(client, spec.path, spec.paginator, lanes)  # the sync's request scheduling
     try:
         while params is not None:
             body = await ahead.get(params)
             items = body.get(spec.envelope) or []
-            listed += len(items)
+            listed, pages = listed + len(items), pages + 1
             params = spec.paginator.next(params, len(items), body)
             ahead.prefetch(params)
     finally:
         ahead.cancel()
-    return listed
+    return listed, pages

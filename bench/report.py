@@ -51,6 +51,9 @@ def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float | None]:
             out[f"certainty_{phase}_requests_ratio"] = (
                 v["verifying_requests"] / v["requests"] if v["requests"] else None
             )
+            out[f"certainty_{phase}_pages_ratio"] = (
+                v["pages_verifying"] / v["pages_trusting"] if v["pages_trusting"] else None
+            )
     for c in (1, 4, 16):
         out[f"latency_efficiency_c{c}"] = s[f"latency_c{c}"]["efficiency"]
     for c in (1, 4, 8, 16):
@@ -97,6 +100,12 @@ def _certainty(s: dict[str, dict[str, Any]], r: dict[str, Any]) -> list[tuple[st
         ("certainty: idle incremental list requests <= trusting paging",
          (r["certainty_idle_requests_ratio"] or 9) <= 1.0,
          f"{idle['verifying_requests']:,} vs {idle['requests']:,}"),
+        ("certainty: backfill pages read through < 1.02 x trusting (no dropped prefetch)",
+         (r["certainty_backfill_pages_ratio"] or 9) < 1.02,
+         f"{back['pages_verifying']:,} vs {back['pages_trusting']:,}"),
+        ("certainty: idle pages read through <= trusting (no dropped prefetch)",
+         (r["certainty_idle_pages_ratio"] or 9) <= 1.0,
+         f"{idle['pages_verifying']:,} vs {idle['pages_trusting']:,}"),
     ]  # fmt: skip
 
 
