@@ -3,7 +3,9 @@
 A provider may serve fewer records a page than asked, ignore a paging parameter it does not
 know, report totals, or answer an empty list with 204 or no body. A short page therefore ends
 a window only when the server is known to serve more than that many records a page
-(``PageSize.proven``); until then one confirming request reads on from where the page ended.
+(``PageSize.proven``). The first short page of a dated list sends one probe per stream (a
+full page of the whole list, ``_probe``), which usually proves the page size for good; until
+it is proven, one confirming request reads on from where the page ended.
 What is learned (the page size to ask, the paging generation) is kept per source and stream
 in ``paysync.page_sizes``, so later runs pay nothing for it. A server that ignores the paging
 parameters makes the pager fall back to the older documented generation, or stop with a
@@ -247,13 +249,10 @@ class Pager:
             raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
 
     async def _probe(self, paginator: Paginator, count: int) -> bool:
-        """Prove the page size once per stream instead of confirming short page after short
-        page: one request for a full page of the whole list (no date filter). A full page
-        proves the server serves what is asked (kept in ``page_sizes``: later runs never
-        confirm again); a shorter one proves at least that many. True when the short page of
-        ``count`` records just read is now proven to be the last (``_next``'s rule: shorter
-        than the server is known to serve). Skipped where the window has no filter (the probe would be the same
-        request) and once tried in this run."""
+        """One request per stream and run for a full page of the whole list (no date filter):
+        a full page proves the page size for good (kept in ``page_sizes``), a shorter one at
+        least that many. True when the short page of ``count`` records is now proven the last.
+        Skipped without a date filter (it would be the same request) and once tried."""
         if self.size.probed or not self.window_params:
             return False
         self.size.probed = True  # before the await: other windows of the stream confirm meanwhile
