@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
+import pytest
 
 from connectors.emulator_kit.testing import RunningEmulator, start_emulator
 from connectors.smarterpay import STREAMS
@@ -94,9 +95,11 @@ async def test_census_neither_skips_nor_invents_records_at_tied_page_boundaries(
         await assert_streams_equal_truth(fresh_db_url, emu, PAGED)
 
 
-async def test_census_covers_the_horizon_edges_when_the_provider_means_another_zone(
-    fresh_db_url: str,
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/London"])
+async def test_census_covers_the_horizon_edges_in_the_providers_local_time(
+    fresh_db_url: str, timezone: str
 ) -> None:
+    """``UTC``: the setting is one hour off the provider's zone; ``Europe/London``: right."""
     with start_emulator(
         "smarterpay", records=700, seed=52, token=sp.TOKEN, quirks="filter_tz=Europe/London"
     ) as emu:
@@ -111,7 +114,7 @@ async def test_census_covers_the_horizon_edges_when_the_provider_means_another_z
             str(r["id"]) for r in payments
             if datetime.fromisoformat(r["created_at"]) > latest - timedelta(minutes=30)
         ]  # fmt: skip
-        settings = sp.make_settings(fresh_db_url, emu)  # timezone left at UTC: one hour off
+        settings = sp.make_settings(fresh_db_url, emu, timezone=timezone)
         report = await sp.sync(settings, emu)
         assert report.outcome == "succeeded", report
         await assert_streams_equal_truth(fresh_db_url, emu, CHECKED)
