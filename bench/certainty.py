@@ -1,11 +1,23 @@
-"""The cost of certainty (issue 14): requests a sync makes when short pages are confirmed
-instead of trusted, on a backfill and on an idle incremental run once page sizes are learned.
+"""The cost of certainty (issue 14), broken down by cause: which list requests a verifying sync
+makes that paging as before issue 14 would not.
 
-``trusting`` is paging as before issue 14 (a short page is always the last: the pager is told
-every page size is proven); ``verifying`` is the pager as it is. Both read the same emulator
-history into fresh databases; the script prints JSON with the request counts.
+``before`` is the sync with issue 14's guards switched off in process: every page size taken
+as proven (a short page ends the window), no zone slack on the window filters, no tie re-reads.
+``verifying`` is the sync as it is. Both read the same frozen emulator history into fresh
+databases, then run an idle incremental. Every list request is classified as it is sent:
+
+- ``page``: a page of the window as asked (zone slack shows up here, as more pages);
+- ``probe``: the one request a stream makes to prove its page size (a full page of the whole
+  list), instead of a ``confirm`` after every short page;
+- ``confirm``: the request reading on after a short page, while the page size is not proven;
+- ``tie``: a second re-read alone because its records straddled a page boundary;
+- ``repeat``: a request already sent once in this run (a window re-read: totals or arrivals);
+- ``dropped``: pages requested ahead and dropped unread (the paging ended before them).
 
     .venv/bin/python bench/certainty.py --records 20000
+
+The figure ``make bench`` reports is measured independently of this module's patches (see
+``bench/certainty_bench.py``); this one says where the difference comes from.
 """
 
 from __future__ import annotations
@@ -15,8 +27,9 @@ import asyncio
 import contextlib
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +43,104 @@ from pipelines.store.settings import (
     SmarterPaySource,
     SyncSettings,
 )
-from pipelines.sync import pager, service
+from pipelines.sync import ahead, engine, pager, service
 from pipelines.sync.plan import SyncRequest
+
+Tally = Counter[tuple[str, str]]  # (list path, cause) -> requests
 
 
 @contextlib.contextmanager
-def trusting() -> Iterator[None]:
-    original = pager.PageSizes.get
+def before_issue_14() -> Iterator[None]:
+    """Paging as it was: short pages trusted, filters exactly the window, ties not guarded."""
+    get, slack, pages = pager.PageSizes.get, engine.ZONE_SLACK, engine.SourceSync.pages
 
-    def get(self: Any, spec: Any) -> pager.PageSize:
+    def trusted(self: Any, spec: Any) -> pager.PageSize:
         return pager.PageSize(spec.page_size, proven=10**9, origin=1)
 
-    pager.PageSizes.get = get  # type: ignore[method-assign]
+    async def unguarded(self: Any, spec: Any, start: Any, end: Any) -> Any:
+        original = pager.Pager.__init__
+
+        def no_narrow(p: Any, *args: Any) -> None:
+            original(p, *args)
+            p.narrow = None  # no second is ever re-read alone
+
+        pager.Pager.__init__ = no_narrow  # type: ignore[method-assign]
+        try:
+            async for page in pages(self, spec, start, end):
+                yield page
+        finally:
+            pager.Pager.__init__ = original  # type: ignore[method-assign]
+
+    pager.PageSizes.get = trusted  # type: ignore[method-assign]
+    engine.ZONE_SLACK = timedelta(0)
+    engine.SourceSync.pages = unguarded  # type: ignore[method-assign]
     try:
         yield
     finally:
-        pager.PageSizes.get = original  # type: ignore[method-assign]
+        pager.PageSizes.get = get  # type: ignore[method-assign]
+        engine.ZONE_SLACK = slack
+        engine.SourceSync.pages = pages  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def tallied(tally: Tally) -> Iterator[None]:
+    """Classify every list request the pager's ``Ahead`` sends (see the module docstring)."""
+    request, get, drop = ahead.Ahead._request, ahead.Ahead.get, ahead.Ahead._drop
+    probe = pager.Pager._probe
+    sent: set[tuple[str, frozenset[tuple[str, str]]]] = set()
+
+    def cause(path: str, params: dict[str, str]) -> str:
+        key = (path, frozenset(ahead.wire(params).items()))
+        if "_confirm" in params:
+            found = "confirm"
+        elif key in sent:
+            found = "repeat"
+        elif _one_second(params):
+            found = "tie"
+        else:
+            found = "page"
+        sent.add(key)
+        return found
+
+    def counted_request(self: Any, params: dict[str, str]) -> None:
+        tally[(self.path, cause(self.path, params))] += 1
+        request(self, params)
+
+    async def counted_get(self: Any, params: dict[str, str]) -> dict[str, Any]:
+        if not (self.queue and self.queue[0][0] == params):
+            tally[(self.path, cause(self.path, params))] += 1
+        return await get(self, params)
+
+    def counted_drop(self: Any) -> None:
+        tally[(self.path, "dropped")] += len(self.queue)
+        drop(self)
+
+    async def counted_probe(self: Any, paginator: Any, count: int) -> bool:
+        before = self.size.probed or not self.window_params
+        if not before:
+            tally[(self.spec.path, "probe")] += 1
+        return await probe(self, paginator, count)
+
+    pager.Pager._probe = counted_probe  # type: ignore[method-assign]
+    ahead.Ahead._request = counted_request  # type: ignore[method-assign]
+    ahead.Ahead.get = counted_get  # type: ignore[method-assign]
+    ahead.Ahead._drop = counted_drop  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ahead.Ahead._request, ahead.Ahead.get, ahead.Ahead._drop = request, get, drop  # type: ignore[method-assign]
+        pager.Pager._probe = probe  # type: ignore[method-assign]
+
+
+def _one_second(params: dict[str, str]) -> bool:
+    """A filter reading one second (plus the spec's widening): a tie re-read."""
+    from datetime import datetime
+
+    values = [v for k, v in params.items() if k in ("created_from", "created_to")]
+    if len(values) != 2:
+        return False
+    start, end = (datetime.strptime(v, "%Y-%m-%d %H:%M:%S") for v in values)
+    return end - start <= timedelta(seconds=10)
 
 
 def settings(db_url: str, emu: Any, provider: str) -> Settings:
@@ -66,44 +161,52 @@ def settings(db_url: str, emu: Any, provider: str) -> Settings:
     )
 
 
-async def requests_of(config: Settings, emu: Any, kind: str = "incremental") -> int:
-    [report] = await service.sync(config, SyncRequest(kind=kind, as_of=emu.clock_now()))
+async def _run(config: Settings, emu: Any, streams: tuple[str, ...] | None) -> None:
+    request = SyncRequest(kind="incremental", as_of=emu.clock_now())
+    [report] = await service.sync(config, request, None, streams)
     assert report.outcome == "succeeded", report
-    return int(report.counts.requests)
 
 
-def measure(pg: Postgres, provider: str, records: int, quirks: str | None) -> dict[str, Any]:
-    launch = smarterpay if provider == "smarterpay" else smart2pay
-    emu = launch(records, quirks=quirks) if quirks else launch(records)
+def measure(
+    pg: Postgres, provider: str, records: int, streams: tuple[str, ...] | None
+) -> dict[str, Any]:
+    emu = (smarterpay if provider == "smarterpay" else smart2pay)(records)
     try:
         emu.clock_freeze(True)
         start = emu.clock_now()
-        out: dict[str, Any] = {"provider": provider, "records": records, "quirks": quirks}
-        for mode in ("trusting", "verifying"):
+        out: dict[str, Any] = {"provider": provider, "records": records}
+        for mode in ("before", "verifying"):
             emu.clock_set(start)  # both modes read the same history
             config = settings(pg.fresh(mode), emu, provider)
-            guard = trusting() if mode == "trusting" else contextlib.nullcontext()
-            with guard:
-                out[f"{mode}_backfill"] = asyncio.run(requests_of(config, emu))
+            for run in ("backfill", "idle"):
+                tally: Tally = Counter()
+                guard = before_issue_14() if mode == "before" else contextlib.nullcontext()
+                with guard, tallied(tally):
+                    asyncio.run(_run(config, emu, streams))
+                out[f"{mode}_{run}"] = _by_stream(tally)
                 emu.clock_advance(3600)  # an hour later, nothing new: an idle incremental run
-                out[f"{mode}_idle"] = asyncio.run(requests_of(config, emu))
-        out["backfill_overhead_pct"] = round(
-            100 * (out["verifying_backfill"] / out["trusting_backfill"] - 1), 2
-        )
         return out
     finally:
         emu.close()
 
 
+def _by_stream(tally: Tally) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (path, cause), n in sorted(tally.items()):
+        out.setdefault(path.rsplit("/", 1)[-1], {})[cause] = n
+    return out
+
+
 def main() -> None:
+    from bench.scenarios import SP_STREAMS
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=20000)
+    parser.add_argument("--providers", nargs="*", default=["smarterpay", "smart2pay"])
     args = parser.parse_args()
     pg = Postgres.start()
-    results = [
-        measure(pg, "smarterpay", args.records, None),
-        measure(pg, "smart2pay", args.records, None),
-    ]
+    streams = {"smarterpay": SP_STREAMS, "smart2pay": None}
+    results = [measure(pg, p, args.records, streams[p]) for p in args.providers]
     print(json.dumps(results, indent=1))
 
 

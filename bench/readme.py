@@ -22,6 +22,8 @@ ROWS = (
     ("backfill", "full backfill, empty database"),
     ("incremental_nothing_new", "incremental, nothing new (records read)"),
     ("deep_rescan_1pct", "deep re-scan, 1% of payments changed"),
+    ("certainty_backfill", "backfill's windows paged trusting short pages (list requests)"),
+    ("certainty_idle", "idle run's windows paged trusting short pages (list requests)"),
     *((f"latency_c{c}", f"150 ms a page, concurrency {c}") for c in (1, 4, 8, 16)),
     *((f"latency_c{c}_1s", f"1 s a page, concurrency {c}") for c in (1, 4, 8, 16)),
     ("limit_fetch_payments", "emulator's own limit for the dlt payments"),

@@ -45,6 +45,15 @@ def ratios(s: dict[str, dict[str, Any]]) -> dict[str, float | None]:
             / s["dlt_payments"]["cpu_per_1000_records"]
         ),
     }
+    for phase in ("backfill", "idle"):  # the cost of certainty (bench/certainty_bench.py)
+        if f"certainty_{phase}" in s:
+            v = s[f"certainty_{phase}"]
+            out[f"certainty_{phase}_requests_ratio"] = (
+                v["verifying_requests"] / v["requests"] if v["requests"] else None
+            )
+            out[f"certainty_{phase}_pages_ratio"] = (
+                v["pages_verifying"] / v["pages_trusting"] if v["pages_trusting"] else None
+            )
     for c in (1, 4, 16):
         out[f"latency_efficiency_c{c}"] = s[f"latency_c{c}"]["efficiency"]
     for c in (1, 4, 8, 16):
@@ -75,6 +84,28 @@ def targets(s: dict[str, dict[str, Any]], r: dict[str, Any]) -> list[tuple[str, 
         ("deep re-scan writes exactly the changed", rescan["rows_written"] == rescan["mutated"],
          f"{rescan['rows_written']} rows for {rescan['mutated']} changed"),
         ("peak RSS of every paysync sync <= 250 MB", rss <= 250, f"{rss} MB"),
+        *_certainty(s, r),
+    ]  # fmt: skip
+
+
+def _certainty(s: dict[str, dict[str, Any]], r: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """Issue 14: verifying costs a backfill under 2% more list requests, an idle run none."""
+    if "certainty_backfill" not in s or "certainty_idle" not in s:
+        return []
+    back, idle = s["certainty_backfill"], s["certainty_idle"]
+    return [
+        ("certainty: backfill list requests < 1.02 x trusting paging",
+         (r["certainty_backfill_requests_ratio"] or 9) < 1.02,
+         f"{back['verifying_requests']:,} vs {back['requests']:,} ({back['extra_pct']:+}%)"),
+        ("certainty: idle incremental list requests <= trusting paging",
+         (r["certainty_idle_requests_ratio"] or 9) <= 1.0,
+         f"{idle['verifying_requests']:,} vs {idle['requests']:,}"),
+        ("certainty: backfill pages read through < 1.02 x trusting (no dropped prefetch)",
+         (r["certainty_backfill_pages_ratio"] or 9) < 1.02,
+         f"{back['pages_verifying']:,} vs {back['pages_trusting']:,}"),
+        ("certainty: idle pages read through <= trusting (no dropped prefetch)",
+         (r["certainty_idle_pages_ratio"] or 9) <= 1.0,
+         f"{idle['pages_verifying']:,} vs {idle['pages_trusting']:,}"),
     ]  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import analyst_queries, env, readme, report, scenarios  # noqa: E402
+from bench import analyst_queries, certainty_bench, env, readme, report, scenarios  # noqa: E402
 from bench.dlt_side import dlt_rows  # noqa: E402
 
 # sp: SmarterPay payments (other streams scale with it: ~3 records per payment in the chosen
@@ -59,10 +59,14 @@ def _main_world(pg: env.Postgres, scale: dict[str, int], only: set[str]) -> list
             keep = max(1, expected_pages // (scale["sample"] // 500))
             rows += scenarios.limit_rows(world, keep)
         if "backfill" in only:
-            _log("full backfill, idle incremental, deep re-scan")
+            _log(
+                "full backfill, idle incremental (+ certainty: their windows paged trusting), "
+                "deep re-scan"
+            )
             changed = scale["sp"] * scale["changed_pct"] // 100
-            found, _ = scenarios.backfill_rows(world, changed)
-            rows += found
+            certainty = certainty_bench.Certainty(world)
+            found, _ = scenarios.backfill_rows(world, changed, after=certainty)
+            rows += found + certainty.result
     finally:
         sp.close()
         s2p.close()

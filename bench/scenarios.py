@@ -110,10 +110,15 @@ def limit_rows(world: World, keep_every: int) -> list[dict[str, Any]]:
     return [fetch, load, parse]
 
 
-def backfill_rows(world: World, changed: int) -> tuple[list[dict[str, Any]], str]:
-    """Full backfill, then an idle incremental, then a deep re-scan after ``changed`` edits."""
+def backfill_rows(
+    world: World, changed: int, after: Callable[[str, str], None] | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """Full backfill, then an idle incremental, then a deep re-scan after ``changed`` edits.
+    ``after(run, database_url)`` is called after the backfill and the idle run (certainty)."""
+    after = after or (lambda run, url: None)
     url = world.pg.fresh("backfill")
     m, c = run_sync(url, world.sources(), world.runs(), watch=world.watch())
+    after("backfill", url)
     # Records = rows loaded: hydrated records are read twice (list, then detail).
     backfill = sync_row("backfill", m, c, per_stream=_records_by_stream(c))
     backfill["records_read"] = c["records_read"]
@@ -121,6 +126,7 @@ def backfill_rows(world: World, changed: int) -> tuple[list[dict[str, Any]], str
     backfill["records_per_s"] = round(c["records_inserted"] / backfill["seconds"], 1)
     m, c = run_sync(url, world.sources(), world.runs(), watch=world.watch())
     idle = sync_row("incremental_nothing_new", m, c)
+    after("idle", url)
     ids = set(world.sp.mutate("payments", changed))
     run = {"source": "bacs", "kind": "deep-rescan", "streams": ["payments"],
            "as_of": world.sp.clock_now().isoformat()}  # fmt: skip

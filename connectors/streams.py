@@ -162,6 +162,10 @@ class StreamSpec:
     # the list is ordered by the cursor at one-second resolution, and the order among records
     # sharing a second may change between requests: the pager guards page boundaries (ties)
     cursor_order: bool = False
+    # params asking the list for a unique, stable order (SmarterPay ``sort_field=id``), where
+    # the API documents one: the reconciliation census pages by it, so ties cannot move records
+    # across its page boundaries (issue 14, item 5)
+    unique_order: Mapping[str, str] = field(default_factory=dict)
 
     def record_id(self, record: Mapping[str, Any]) -> Any:
         value = record.get(self.id_key)

@@ -16,7 +16,8 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
 - ``filter_tz=<IANA zone>``: date filter values (``created_from``/``created_to``,
   ``startDate``/``endDate``, ``sent_from``) are read as local time in that zone, as a UK
   service may mean them; times without a zone inside records (``YYYY-MM-DD HH:MM:SS``, as
-  SmarterPay's payment links send) are written in that zone too. Times with a zone are left
+  SmarterPay's payment links send, and Smart2Pay's ``YYYYMMDDHHMMSS``) are written in that
+  zone too (top-level fields of each record). Times with a zone are left
   alone, and the admin truth stays in UTC.
 - ``ties=N`` (SmarterPay): records are created in groups of N sharing one ``created_at``
   second, and the default order (by ``created_at``) lists a group's records in an order that
@@ -252,14 +253,19 @@ def _rewrite_body(plan: QuirkPlan, response: web.Response) -> web.Response:
 
 
 ZONELESS = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+COMPACT = re.compile(r"^20\d{12}$")  # Smart2Pay's YYYYMMDDHHMMSS
 
 
 def _local_times(record: dict[str, Any], zone: str) -> None:
     """Zone-less times (the emulator renders them in UTC) as wall-clock time in ``zone``."""
     for key, value in record.items():
-        if isinstance(value, str) and ZONELESS.match(value):
-            moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-            record[key] = moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+        if not isinstance(value, str):
+            continue
+        fmt = "%Y-%m-%d %H:%M:%S" if ZONELESS.match(value) else None
+        fmt = "%Y%m%d%H%M%S" if fmt is None and COMPACT.match(value) else fmt
+        if fmt is not None:
+            moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)
+            record[key] = moment.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
 def install(app: web.Application, plan: QuirkPlan) -> None:

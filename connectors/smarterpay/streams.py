@@ -174,6 +174,8 @@ def _stream(
         window=CREATED if windowed else None,
         cursor_column=options.pop("cursor_column", "created_at" if windowed else None),
         cursor_order=True,  # the default sort_field, created_at (INFERRED #126)
+        # every dated list documents sort_field=id (INFERRED #130): unique, so no ties
+        unique_order={"sort_field": "id"} if windowed else {},
         detail_path=f"service.svc/{detail}/{{id}}" if detail else None,
         detail_envelope=detail_envelope, **options,
     )  # fmt: skip

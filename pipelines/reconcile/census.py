@@ -6,6 +6,13 @@ Reconciliation that pages exactly as the sync does cannot see a paging defect of
 - uses the older paging generation where the connector has one (Smart2Pay payments: limit +
   offset instead of pageSize + pageIndex), otherwise the same parameters with another,
   small page size (``CENSUS_PAGE``) that is neither the documented maximum nor a learned size;
+- pages in a unique, stable order where the API documents one (``StreamSpec.unique_order``:
+  SmarterPay's ``sort_field=id``), so records sharing a second of the default order cannot be
+  skipped or repeated across its page boundaries (ties, issue 14 item 5);
+- widens the horizon's filters by the zone slack (``window.ZONE_SLACK``) where the comparison
+  scopes the provider's records by their own time: a provider whose filters mean another zone
+  than the source's ``timezone`` still lists the horizon's edges (item 6), and the records
+  beyond them are left out of the comparison, not reported as drift;
 - never takes a short page as the end: it reads on until the provider answers an empty page
   (one request more per window, the price of not trusting the page size);
 - ignores totals and learned page sizes; a page that repeats the previous one, or holds more
@@ -24,13 +31,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from connectors.errors import ContractChangedError
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
 from pipelines.sync.origin import counts_from_zero
+from pipelines.sync.window import ZONE_SLACK, filter_params
 
 CENSUS_PAGE = 97  # a prime: no documented maximum or learned size is a multiple of it
 MAX_CENSUS_PAGES = 200_000
@@ -47,12 +54,14 @@ async def census_pages(
 ) -> AsyncIterator[Page]:  # fmt: skip
     """Every record the provider lists for ``spec`` in ``[start, end)`` (or the whole list)."""
     paginator = census_paginator(spec)
-    window: dict[str, str] = {}
+    window: dict[str, str] = {**spec.unique_order}  # ties cannot cross a page boundary
     if spec.window is not None and start is not None and end is not None:
-        widen = timedelta(seconds=spec.window.widen_s)
-        zone = ZoneInfo(timezone)  # the source's zone, as the sync writes its filters
-        window[spec.window.start_param] = spec.window.format((start - widen).astimezone(zone))
-        window[spec.window.end_param] = spec.window.format((end + widen).astimezone(zone))
+        # Written in the source's zone, as the sync writes its filters, and widened by the
+        # zone slack where the comparison scopes the provider's records by their own time
+        # (the cursor column): a provider meaning another zone still lists the horizon's
+        # edges, and what lies beyond them is left out of the comparison.
+        slack = ZONE_SLACK if spec.cursor_column else timedelta(0)
+        window |= filter_params(spec.window, timezone, start, end, slack)
     where = f"source {source!r}, stream {spec.name} (reconciliation census)"
     first = paginator.first(CENSUS_PAGE)
     if paginator.asked(first) is None:  # the endpoint does not page: one request holds all

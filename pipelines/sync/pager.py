@@ -3,7 +3,9 @@
 A provider may serve fewer records a page than asked, ignore a paging parameter it does not
 know, report totals, or answer an empty list with 204 or no body. A short page therefore ends
 a window only when the server is known to serve more than that many records a page
-(``PageSize.proven``); until then one confirming request reads on from where the page ended.
+(``PageSize.proven``). The first short page of a dated list sends one probe per stream (a
+full page of the whole list, ``_probe``), which usually proves the page size for good; until
+it is proven, one confirming request reads on from where the page ended.
 What is learned (the page size to ask, the paging generation) is kept per source and stream
 in ``paysync.page_sizes``, so later runs pay nothing for it. A server that ignores the paging
 parameters makes the pager fall back to the older documented generation, or stop with a
@@ -57,6 +59,7 @@ class PageSize:
     generation: str = "documented"  # "fallback": the server ignores the documented parameters
     origin: int | None = None  # the server's first page or offset: 1, 0, None not settled yet
     dirty: bool = False
+    probed: bool = False  # this run has asked the whole list for a full page once (``_probe``)
 
     def served(self, items: int) -> None:
         if items > self.proven:
@@ -238,6 +241,12 @@ class Pager:
                 reported = totals.records if totals is not None else None
                 received += len(items)
                 params = self._next(paginator, params, items, body, received, asked, totals, window)
+                if (
+                    params is not None
+                    and "_confirm" in params
+                    and await self._probe(paginator, len(items))
+                ):
+                    params = None  # the page size is proven now: the short page was the end
                 ahead.prefetch(params)
                 yield Page.of(split_page(self.spec, items), ahead.requested_at)
             else:
@@ -266,6 +275,22 @@ class Pager:
         # Another window of the stream may have settled it while this one was asked for.
         if self.size.origin == 0 and not isinstance(paginator, FromZero):
             raise _FromZero
+
+    async def _probe(self, paginator: Paginator, count: int) -> bool:
+        """One request per stream and run for a full page of the whole list (no date filter):
+        a full page proves the page size for good (kept in ``page_sizes``), a shorter one at
+        least that many. True when the short page of ``count`` records is now proven the last.
+        Skipped without a date filter (it would be the same request) and once tried."""
+        if self.size.probed or not self.window_params:
+            return False
+        self.size.probed = True  # before the await: other windows of the stream confirm meanwhile
+        first = {**self.spec.extra_params, **paginator.first(self.size.ask)}
+        items = self._items(await self.http.get_json(self.spec.path, first))
+        asked = paginator.asked(first)
+        if asked is None or len(items) > asked:
+            return False  # not understood: the window's own checks judge the paging
+        self.size.served(len(items))
+        return count < self.size.proven
 
     def _items(self, body: Mapping[str, Any]) -> list[Any]:
         if not body:
@@ -322,12 +347,18 @@ class Pager:
             if int(confirm) < MIN_BELIEVED_CAP:
                 raise _Arrived(paginator, "records arrived while the window was paged")
             self.size.learn_cap(int(confirm))
+        # what was proven before this page (``served`` below counts this page too)
+        believed = max(self.size.proven, MIN_BELIEVED_CAP) if self.size.proven else 0
         self.size.served(count)
         following = paginator.next(wire(params), count, body)
         if following is not None or totals is not None or asked is None or not count:
             return following  # more pages, or totals decide (verified after the window)
-        if count >= asked or count < self.size.proven:
-            return None  # short, from a server known to serve more a page: the end
+        if count >= asked or count < max(believed, self.size.proven):
+            # Short, from a server known to serve more a page: the end. Once the stream has
+            # been read, a page of fewer than MIN_BELIEVED_CAP records is too (no server caps
+            # a page that low), so a list of a few records costs no confirming request on
+            # every run; its first read still confirms (which also catches an arrival).
+            return None
         at = paginator.at(received, count)  # not proof yet: read on from where it ended
         if at is None:
             return None

@@ -1,0 +1,87 @@
+"""What certainty costs once page sizes are learned (issue 14): one request per stream proves
+the page size (a full page of the whole list), instead of a confirming request after every
+short page of a window; a list of a few records confirms on its first read only. Pure: small
+in-process servers, no network or database; the expected side is the server's own records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connectors.smarterpay import STREAMS
+from pipelines.sync.pager import Pager, PageSize
+
+PAYMENTS = STREAMS["payments"]  # windowed, PageNumbers paging, no totals
+WHOLE = STREAMS["client_bank_accounts"]  # whole list, no date filter
+
+
+class Listing:
+    """``total`` records; a request with a date filter sees the ``in_window`` first of them
+    (what the filter values say does not matter here), one without sees them all. Serves at
+    most ``cap`` a page."""
+
+    def __init__(self, total: int, in_window: int, cap: int = 500, key: str = "id") -> None:
+        self.records = [{key: f"P{i:06d}", "created_at": "2024-01-01T00:00:00Z"}
+                        for i in range(total)]  # fmt: skip
+        self.in_window, self.cap = in_window, cap
+        self.requests: list[dict[str, str]] = []
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        self.requests.append(dict(params))
+        listed = self.records[: self.in_window] if "created_from" in params else self.records
+        size = min(int(params["limit"]), self.cap)
+        page = int(params["page_no"])
+        items = listed[(page - 1) * size : page * size]
+        return {"payments": items, "bank_accounts": items, "Client_Bank_Accounts": items}
+
+
+WINDOW = {"created_from": "2024-01-01 00:00:00", "created_to": "2024-01-08 00:00:00"}
+
+
+async def read(server: Listing, size: PageSize, spec: Any = PAYMENTS) -> list[str]:
+    window = WINDOW if spec.window is not None else {}
+    pager = Pager(server, "s", spec, size, window, "window")  # type: ignore[arg-type]
+    ids: list[str] = []
+    async for page in pager.pages():
+        ids += [rid for rid, _ in page.rows]
+    return ids
+
+
+async def test_one_probe_proves_the_page_size_instead_of_a_confirmation_per_window() -> None:
+    server = Listing(total=1200, in_window=30)
+    size = PageSize(500)
+    for _ in range(3):  # three windows of one run share the stream's PageSize
+        assert await read(server, size) == [r["id"] for r in server.records[:30]]
+    probes = [r for r in server.requests if "created_from" not in r]
+    assert len(probes) == 1 and probes[0]["limit"] == "500"  # the whole list, a full page
+    assert len(server.requests) == 3 + 1  # no confirming request at all
+    assert size.proven == 500 and size.dirty  # kept in page_sizes: later runs probe no more
+    server.requests.clear()
+    await read(server, PageSize(size.ask, size.proven))  # the next run, as loaded
+    assert len(server.requests) == 1
+
+
+async def test_a_probe_short_of_the_page_asked_still_confirms_a_page_of_its_size() -> None:
+    # The server caps pages at 40: the probe proves 40, so a first page of 40 may be the cap
+    # itself: it is confirmed, and the window read on to its end.
+    server = Listing(total=1200, in_window=95, cap=40)
+    size = PageSize(500)
+    assert await read(server, size) == [r["id"] for r in server.records[:95]]
+    assert size.ask == 40  # learned from the confirmation that found more
+    # A window of 30 under the same cap: the probe's 40 proves the short page is the end.
+    server = Listing(total=1200, in_window=30, cap=40)
+    size = PageSize(500)
+    assert await read(server, size) == [r["id"] for r in server.records[:30]]
+    assert size.proven == 40 and len(server.requests) == 2  # page + probe
+
+
+async def test_a_list_of_a_few_records_confirms_on_its_first_read_only() -> None:
+    server = Listing(total=3, in_window=3, key="ID")
+    size = PageSize(500)
+    assert await read(server, size, WHOLE) == ["P000000", "P000001", "P000002"]
+    assert len(server.requests) == 2  # the page, and the confirmation of its end
+    server.requests.clear()
+    assert await read(server, PageSize(size.ask, size.proven), WHOLE) == [
+        "P000000", "P000001", "P000002",
+    ]  # fmt: skip
+    assert len(server.requests) == 1
