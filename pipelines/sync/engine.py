@@ -202,8 +202,9 @@ class SourceSync:
             if window is not None:
                 stream.seconds_done += (window[1] - window[0]).total_seconds()
                 plans[name].sizer.feedback(
-                    result.pages, result.last_page_items, plans[name].spec.page_size
-                )
+                    result.pages, result.last_page_items, plans[name].spec.page_size,
+                    window[1] - window[0],
+                )  # fmt: skip
             _count(stream.counts, result)
             _count(report.counts, result)
             logs.window_line(report, name, window, result)
@@ -290,18 +291,21 @@ class SourceSync:
         """The window's pages, proven complete by the pager (pipelines/sync/pager.py)."""
         window: dict[str, str] = {}
         narrow = None
+        span = None
         if spec.window is not None and start is not None and end is not None:
             zone = self.source.timezone
             # the slack only where records beyond the ends can be told apart and left out
             slack = ZONE_SLACK if spec.cursor_column else timedelta(0)
             window = filter_params(spec.window, zone, start, end, slack)
+            widen = timedelta(seconds=spec.window.widen_s) + slack
+            span = (start - widen, end + widen)  # what the filter lists: pages left (ahead.py)
             if spec.cursor_column and spec.cursor_order:
                 # one second's records, read alone when they straddled a page boundary (ties)
                 narrow = partial(filter_params, spec.window, zone, end=None)
         label = f"window {start}..{end}" if start is not None else "whole list"
         pager = Pager(
             self.http, self.source.name, spec, self.page_sizes.get(spec), window, label,
-            self.lanes, narrow,
+            self.lanes, narrow, span=span,
         )  # fmt: skip
         async for page in pager.pages():
             yield page
