@@ -9,11 +9,12 @@ PostgreSQL) is covered by the sync tests; ``bench/timeline.py`` shows the effect
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.smart2pay.streams import PageIndex
 from connectors.smarterpay.streams import PageNumbers
-from pipelines.sync.ahead import Ahead, Lanes
+from pipelines.sync.ahead import Ahead, Lanes, pages_left
 
 LIMIT = 10
 
@@ -122,3 +123,91 @@ def test_a_named_page_total_bounds_the_guesses() -> None:
 
     assert asyncio.run(read()) == list(range(6 * LIMIT))
     assert sorted(server.asked) == [1, 2, 3, 4, 5, 6]  # nothing past the named total
+
+
+class Window:
+    """A stand-in for an open window in ``Lanes``: only its want and top-ups matter."""
+
+    def __init__(self, lanes: Lanes, want: int) -> None:
+        self.want, self.topped = want, 0
+        lanes.windows.append(self)  # type: ignore[arg-type]
+
+    def top_up(self) -> None:
+        self.topped += 1
+
+
+def test_slots_go_where_they_are_wanted() -> None:
+    lanes = Lanes(8)
+    small, big = Window(lanes, 2), Window(lanes, 10)
+    # an equal split (4 and 4) would leave two of the small window's slots idle
+    assert [lanes.share(small), lanes.share(big)] == [2, 6]  # type: ignore[arg-type]
+    a, b = Window(lanes, 10), Window(lanes, 10)
+    # eight slots round four windows: the small one keeps its two, the others two each
+    shares = [lanes.share(w) for w in (small, big, a, b)]  # type: ignore[arg-type]
+    assert shares == [2, 2, 2, 2] and sum(shares) == 8
+
+
+def test_every_window_may_ask_its_next_page() -> None:
+    lanes = Lanes(2)
+    windows = [Window(lanes, 5) for _ in range(3)]
+    assert [lanes.share(w) for w in windows] == [1, 1, 1]  # type: ignore[arg-type]
+
+
+def test_a_closing_window_hands_its_slots_to_the_others_at_once() -> None:
+    # Window A (3 pages, exact estimates) and window B (20 pages) share 8 slots; when A ends,
+    # B's requests ahead grow to 8 before B reads another page.
+    server, lanes = Pages(total=20 * LIMIT, delay=0.05), Lanes(8)
+
+    async def run() -> tuple[int, int]:
+        a = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
+        a.want = 3  # as its estimate would say
+        b = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
+        first = PageNumbers().first(LIMIT)
+        await b.get(first)
+        b.prefetch(PageNumbers().next(first, LIMIT, {}), left=19)
+        during = len(b.queue)
+        a.cancel()
+        after = len(b.queue)
+        b.cancel()
+        return during, after
+
+    during, after = asyncio.run(run())
+    assert during == 5  # A keeps the three it wants, B takes the rest
+    assert after == 8  # A is gone: B's share is every slot, asked for at once
+
+
+def test_an_estimate_starts_a_window_at_its_full_share() -> None:
+    # The engine's loop with a perfect estimate of the pages left: the second page onwards go
+    # out together, where the slow start sends 1, then 2, then 3 ...
+    server, lanes = Pages(total=9 * LIMIT - 3, delay=0.05), Lanes(8)
+
+    async def run() -> list[int]:
+        ahead = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
+        params: dict[str, str] | None = PageNumbers().first(LIMIT)
+        got: list[int] = []
+        while params is not None:
+            items = (await ahead.get(params))["items"]
+            got += items
+            params = PageNumbers().next(params, len(items), {})
+            left = -(-(9 * LIMIT - 3 - len(got)) // LIMIT)
+            ahead.prefetch(params, left)
+        ahead.cancel()
+        return got
+
+    assert asyncio.run(run()) == list(range(9 * LIMIT - 3))
+    assert server.peak == 8  # pages 2 to 9 at once
+    assert sorted(server.asked) == list(range(1, 10))  # nothing past the end
+
+
+def test_pages_left_follows_the_density_of_what_was_read() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    span = (start, start + timedelta(hours=10))
+    # 500 records covered the first hour: nine hours to go at 500 an hour, 500 a page
+    assert pages_left(span, start + timedelta(hours=1), 500, 500) == 9
+    assert pages_left(span, start + timedelta(hours=9), 900, 500) == 1  # 100 more: one page
+    assert pages_left(span, span[1], 1000, 500) == 0
+    # no order to go by: no estimate (the slow start decides)
+    assert pages_left(span, start - timedelta(hours=1), 500, 500) is None
+    assert pages_left(span, start + timedelta(hours=11), 500, 500) is None
+    assert pages_left(None, start, 500, 500) is None
+    assert pages_left(span, None, 500, 500) is None
