@@ -15,6 +15,8 @@ from typing import Any
 from connectors.smart2pay.streams import PageIndex
 from connectors.smarterpay.streams import PageNumbers
 from pipelines.sync.ahead import Ahead, Lanes, pages_left
+from pipelines.sync.counting import CURRENT, book_to
+from pipelines.sync.runs import RunCounts
 
 LIMIT = 10
 
@@ -211,3 +213,44 @@ def test_pages_left_follows_the_density_of_what_was_read() -> None:
     assert pages_left(span, start + timedelta(hours=11), 500, 500) is None
     assert pages_left(None, start, 500, 500) is None
     assert pages_left(span, None, 500, 500) is None
+
+
+def test_requests_topped_up_by_another_window_are_booked_to_their_own_stream() -> None:
+    # B's guesses are sent from A's task when A closes; they must count for B's stream.
+    booked: list[str] = []
+
+    class Booking(Pages):
+        async def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+            counts = CURRENT.get()
+            booked.append("b" if counts is b_counts else "a" if counts is a_counts else "?")
+            return await super().get_json(path, params)
+
+    server, lanes = Booking(total=20 * LIMIT, delay=0.05), Lanes(8)
+    a_counts, b_counts = RunCounts(), RunCounts()
+    opened = asyncio.Event()
+
+    async def window_a() -> None:
+        book_to(a_counts)
+        a = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
+        a.want = 3
+        opened.set()
+        await asyncio.sleep(0.1)  # B reads its first page meanwhile, then asks 5 ahead
+        a.cancel()  # B takes up the 3 freed slots, sent from this task
+
+    async def window_b() -> int:
+        book_to(b_counts)
+        await opened.wait()
+        b = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
+        first = PageNumbers().first(LIMIT)
+        await b.get(first)
+        b.prefetch(PageNumbers().next(first, LIMIT, {}), left=19)
+        await asyncio.sleep(0.2)
+        queued = len(b.queue)
+        b.cancel()
+        return queued
+
+    async def both() -> int:
+        return (await asyncio.gather(window_a(), window_b()))[1]
+
+    assert asyncio.run(both()) == 8
+    assert booked == ["b"] * len(booked) and len(booked) == 9  # page 1, then 5 + 3 ahead

@@ -24,6 +24,7 @@ comes back short, or the paging goes elsewhere, the guesses are cancelled unread
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import math
 from collections import deque
 from collections.abc import Mapping
@@ -84,6 +85,9 @@ class Ahead:
         self.want = 1  # pages this window would have in flight if the slots were free
         self.last: dict[str, Any] = {}  # the latest page's body: a total it names bounds guesses
         self.closed = False
+        # Another window's task may top this one up (Lanes.rebalance): its requests still run
+        # in this window's context, so they are booked to this window's stream (counting.py).
+        self.context = contextvars.copy_context()
         lanes.windows.append(self)
 
     def prefetch(self, params: Params | None, left: int | None = None) -> None:
@@ -137,7 +141,8 @@ class Ahead:
 
     def _request(self, params: Params) -> None:
         request = self.http.get_json(self.path, wire(params))
-        self.queue.append((params, datetime.now(UTC), asyncio.ensure_future(request)))
+        pending = asyncio.get_running_loop().create_task(request, context=self.context)
+        self.queue.append((params, datetime.now(UTC), pending))
 
     def _drop(self) -> None:
         while self.queue:
