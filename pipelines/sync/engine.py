@@ -189,30 +189,65 @@ class SourceSync:
     async def _worker(
         self, queue: _RoundRobin, plans: dict[str, StreamPlan], report: RunReport
     ) -> None:
-        while (job := queue.next()) is not None:
-            name, window = job
-            stream = report.streams[name]
-            book_to(stream.counts)
-            try:
-                result = await self.load_window(plans[name].spec, window, report.run_id)
-            except (ContractChangedError, ProviderRequestError) as exc:
-                stream.error = str(exc)
-                queue.drop(name)
-                continue
-            if window is not None:
-                stream.seconds_done += (window[1] - window[0]).total_seconds()
-                plans[name].sizer.feedback(
-                    result.pages, result.last_page_items, plans[name].spec.page_size,
-                    window[1] - window[0],
-                )  # fmt: skip
-            _count(stream.counts, result)
-            _count(report.counts, result)
-            logs.window_line(report, name, window, result)
-            self.progress(report, stream)
+        """Windows one after another; the next one starts as soon as the current one's pages
+        are all read, so its merge (PostgreSQL's work, no requests) overlaps the next window's
+        requests. Measured with bench/timeline.py: windows opened together finish paging
+        together, and while all of them merged the source had nothing on the wire. At most one
+        window merging and one paging per worker (the pool has 2 connections a worker)."""
+        merging: asyncio.Task[None] | None = None
+        current: asyncio.Task[None] | None = None
+        try:
+            while (job := queue.next()) is not None:
+                paged = asyncio.Event()
+                current = asyncio.create_task(self._window(queue, job, plans, report, paged))
+                waiter = asyncio.create_task(paged.wait())
+                try:
+                    await asyncio.wait({current, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
+                if merging is not None:
+                    await merging  # one merge behind at most; raises what it raised
+                merging, current = current, None
+                if merging.done():
+                    await merging
+            if merging is not None:
+                await merging
+        finally:
+            # this worker failed or was cancelled: its windows roll back before it ends
+            left = [t for t in (merging, current) if t is not None and not t.done()]
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
+
+    async def _window(
+        self, queue: _RoundRobin, job: tuple[str, Any], plans: dict[str, StreamPlan],
+        report: RunReport, paged: asyncio.Event,
+    ) -> None:  # fmt: skip
+        name, window = job
+        stream = report.streams[name]
+        book_to(stream.counts)
+        try:
+            result = await self.load_window(plans[name].spec, window, report.run_id, paged)
+        except (ContractChangedError, ProviderRequestError) as exc:
+            stream.error = str(exc)
+            queue.drop(name)
+            return
+        if window is not None:
+            stream.seconds_done += (window[1] - window[0]).total_seconds()
+            plans[name].sizer.feedback(
+                result.pages, result.last_page_items, plans[name].spec.page_size,
+                window[1] - window[0],
+            )  # fmt: skip
+        _count(stream.counts, result)
+        _count(report.counts, result)
+        logs.window_line(report, name, window, result)
+        self.progress(report, stream)
 
     async def load_window(
-        self, spec: StreamSpec, window: tuple[datetime, datetime] | None, run_id: int
-    ) -> loader.LoadResult:
+        self, spec: StreamSpec, window: tuple[datetime, datetime] | None, run_id: int,
+        paged: asyncio.Event | None = None,
+    ) -> loader.LoadResult:  # fmt: skip
+        """One window in one transaction; ``paged`` is set once its pages are all read."""
         start, end = window or (None, None)
         target = loader.Target(self.source.name, spec, self.sql[spec.name], run_id)
         result = loader.LoadResult()
@@ -223,7 +258,7 @@ class SourceSync:
                     return result
                 await loader.use_zone(conn, self.source.timezone)
                 rejects = await loader.stage_pages(
-                    conn, target, self.pages(spec, start, end), result, (start, end)
+                    conn, target, self.pages(spec, start, end, paged), result, (start, end)
                 )
                 if start is not None and end is not None and spec.cursor_column:
                     await loader.trim_to_window(conn, target, start, end)
@@ -286,9 +321,11 @@ class SourceSync:
             await loader.enqueue(conn, self.source.name, stream, events, "feed", events.values())
 
     async def pages(
-        self, spec: StreamSpec, start: datetime | None, end: datetime | None
-    ) -> AsyncIterator[Page]:
-        """The window's pages, proven complete by the pager (pipelines/sync/pager.py)."""
+        self, spec: StreamSpec, start: datetime | None, end: datetime | None,
+        paged: asyncio.Event | None = None,
+    ) -> AsyncIterator[Page]:  # fmt: skip
+        """The window's pages, proven complete by the pager (pipelines/sync/pager.py);
+        ``paged`` is set after the last one (the worker may start its next window)."""
         window: dict[str, str] = {}
         narrow = None
         span = None
@@ -309,6 +346,8 @@ class SourceSync:
         )  # fmt: skip
         async for page in pager.pages():
             yield page
+        if paged is not None:
+            paged.set()
 
     def _check_rejects(
         self,
