@@ -1,9 +1,11 @@
 """Requests kept in flight (issue 15), end to end: the engine against the SmarterPay emulator
 answering 400 ms a request over real HTTPS, loading into a real PostgreSQL.
 
-The client's semaphore is swapped for one that counts the requests inside it (on the wire):
-the count shows whether the engine fills the source's slots, and never passes the bound
-the client was given. The expected records are the emulator's truth, filtered here.
+The client's semaphore is swapped for one that counts the requests inside it (on the wire)
+and the latencies waited in a row: they show whether the engine fills the source's slots.
+That the count never passes the bound is the semaphore's own doing; what these tests add is
+that the engine reaches it, with guesses and overlapping windows, and still loads exactly the
+emulator's truth for the range (filtered here, by creation time).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from connectors.emulator_kit.testing import start_emulator
 from connectors.http import HttpClient
+from pipelines.load import loader
 from pipelines.store.settings import DatabaseSettings, Settings, SmarterPaySource, SyncSettings
 from pipelines.sync import service
 from pipelines.sync.plan import SyncRequest
@@ -153,3 +156,40 @@ def test_windows_share_the_bound_and_load_exactly(
     [semaphore] = wire
     assert semaphore.peak == semaphore.bound == 4
     assert report.outcome == "succeeded"
+
+
+def test_the_next_window_is_read_while_the_last_one_merges(
+    fresh_db_url: str, emulator: Any, wire: list[CountingSemaphore],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # One slot, two windows (7 days, then 3): the merge is made slow on purpose (the real
+    # merge, after a pause), and the second window's requests must go out meanwhile. One
+    # window after another would leave the slot idle for every merge.
+    merging = 0
+    during: list[int] = []
+    original = loader.merge_stage
+
+    async def slow_merge(*args: Any, **kwargs: Any) -> Any:
+        nonlocal merging
+        merging += 1
+        try:
+            await asyncio.sleep(1.5)
+            return await original(*args, **kwargs)
+        finally:
+            merging -= 1
+
+    monkeypatch.setattr(loader, "merge_stage", slow_merge)
+    acquire = CountingSemaphore.acquire
+
+    async def noting(self: CountingSemaphore) -> bool:
+        taken = await acquire(self)
+        during.append(merging)
+        return taken
+
+    monkeypatch.setattr(CountingSemaphore, "acquire", noting)
+    report, ids = asyncio.run(backfill(fresh_db_url, emulator, concurrency=1, days=10))
+    assert ids == truth_ids(emulator, 10)
+    assert report.counts.windows == 2
+    [semaphore] = wire
+    assert semaphore.peak == 1  # the bound holds while the two windows overlap
+    assert any(during), "no request was sent while a window merged"
