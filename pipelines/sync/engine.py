@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -226,18 +226,26 @@ class SourceSync:
         name, window = job
         stream = report.streams[name]
         book_to(stream.counts)
+        plan = plans[name]
+
+        def read(result: loader.LoadResult) -> None:
+            # The pages are all read: size the next windows by this one before the worker
+            # cuts its next window (the merge still to come does not change what was read).
+            if window is not None:
+                plan.sizer.feedback(
+                    result.pages, result.last_page_items, plan.spec.page_size,
+                    window[1] - window[0],
+                )  # fmt: skip
+            paged.set()
+
         try:
-            result = await self.load_window(plans[name].spec, window, report.run_id, paged)
+            result = await self.load_window(plan.spec, window, report.run_id, read)
         except (ContractChangedError, ProviderRequestError) as exc:
             stream.error = str(exc)
             queue.drop(name)
             return
         if window is not None:
             stream.seconds_done += (window[1] - window[0]).total_seconds()
-            plans[name].sizer.feedback(
-                result.pages, result.last_page_items, plans[name].spec.page_size,
-                window[1] - window[0],
-            )  # fmt: skip
         _count(stream.counts, result)
         _count(report.counts, result)
         logs.window_line(report, name, window, result)
@@ -245,9 +253,10 @@ class SourceSync:
 
     async def load_window(
         self, spec: StreamSpec, window: tuple[datetime, datetime] | None, run_id: int,
-        paged: asyncio.Event | None = None,
+        paged: Callable[[loader.LoadResult], None] | None = None,
     ) -> loader.LoadResult:  # fmt: skip
-        """One window in one transaction; ``paged`` is set once its pages are all read."""
+        """One window in one transaction; ``paged`` is called once its pages are all read and
+        staged, before the merge."""
         start, end = window or (None, None)
         target = loader.Target(self.source.name, spec, self.sql[spec.name], run_id)
         result = loader.LoadResult()
@@ -258,8 +267,10 @@ class SourceSync:
                     return result
                 await loader.use_zone(conn, self.source.timezone)
                 rejects = await loader.stage_pages(
-                    conn, target, self.pages(spec, start, end, paged), result, (start, end)
+                    conn, target, self.pages(spec, start, end), result, (start, end)
                 )
+                if paged is not None:
+                    paged(result)
                 if start is not None and end is not None and spec.cursor_column:
                     await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
@@ -321,11 +332,9 @@ class SourceSync:
             await loader.enqueue(conn, self.source.name, stream, events, "feed", events.values())
 
     async def pages(
-        self, spec: StreamSpec, start: datetime | None, end: datetime | None,
-        paged: asyncio.Event | None = None,
-    ) -> AsyncIterator[Page]:  # fmt: skip
-        """The window's pages, proven complete by the pager (pipelines/sync/pager.py);
-        ``paged`` is set after the last one (the worker may start its next window)."""
+        self, spec: StreamSpec, start: datetime | None, end: datetime | None
+    ) -> AsyncIterator[Page]:
+        """The window's pages, proven complete by the pager (pipelines/sync/pager.py)."""
         window: dict[str, str] = {}
         narrow = None
         span = None
@@ -346,8 +355,6 @@ class SourceSync:
         )  # fmt: skip
         async for page in pager.pages():
             yield page
-        if paged is not None:
-            paged.set()
 
     def _check_rejects(
         self,
