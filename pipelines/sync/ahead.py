@@ -5,10 +5,10 @@ request on the wire per open window; a depth that grew with the pages read (a sl
 each window's first pages serial; either way slots idled whenever fewer windows than slots were
 paging, and while a window merged. Now each open window says how many pages it still *wants*
 (``Ahead.want``) and the source's slots are dealt among the open windows by those wants
-(``Lanes.share``: one slot at a time, round the windows in the order they opened, never more
-than a window wants), so slots a window cannot use go to the others. A window whose want
-drops, or that closes to merge, hands its slots back at once (``Lanes.rebalance`` tops up the
-others). The client's semaphore still bounds what is on the wire.
+(``Lanes.share``: one for each window's next page, the rest to the oldest windows first,
+never more than a window wants), so slots a window cannot use go to the others. A window whose
+want drops, or that closes to merge, hands its slots back at once (``Lanes.rebalance`` tops up
+the others). The client's semaphore still bounds what is on the wire.
 
 How many pages a window wants: the pager's estimate when it has one (``pages_left``: a list
 sorted by creation time tells how much of the window the pages read so far covered, so the rest
@@ -52,18 +52,17 @@ class Lanes:
         return len(self.windows)
 
     def share(self, window: Ahead) -> int:
-        """The slots ``window`` may fill: the source's slots dealt one at a time round the open
-        windows (oldest first) to those wanting more; at least one (its next page)."""
-        given = dict.fromkeys(map(id, self.windows), 0)
-        free = self.concurrency
-        while free:
-            wanting = [w for w in self.windows if given[id(w)] < w.want]
-            if not wanting:
-                break
-            for w in wanting[:free]:
-                given[id(w)] += 1
-            free -= min(free, len(wanting))
-        return max(1, given.get(id(window), 0))
+        """The slots ``window`` may fill: one for each open window's next page, the rest to the
+        oldest windows first, as many as each wants. Oldest first, not evenly: windows sharing
+        evenly finish together and then all merge with nothing on the wire (bench/timeline.py,
+        the real-API scenario); one after another, each merge overlaps the others' requests."""
+        free = self.concurrency - len(self.windows)
+        for w in self.windows:
+            extra = max(0, min(w.want - 1, free))
+            if w is window:
+                return 1 + extra
+            free -= extra
+        return 1
 
     def rebalance(self, leaving: Ahead | None = None) -> None:
         """A window wants less or closed: the others may take up the slots it gave back."""
