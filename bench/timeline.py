@@ -1,6 +1,6 @@
 """Where a latency-bound sync waits: a timeline of requests in flight and connections held.
 
-python bench/timeline.py --concurrency 8 [--latency-ms 1000] [--days 28] [--every 0.25]
+python bench/timeline.py --concurrency 8 [--latency-ms 1000] [--days 28] [--every 0.25] [--requests]
     [--records 417000 --seed 5]   (--days 0: an incremental over the whole history)
 
 One payments backfill, in this process, against an emulator with a fixed latency per request.
@@ -41,6 +41,9 @@ class Probe:
         self.windows = 0
         self.pools: list[Any] = []
         self.clients: list[HttpClient] = []
+        self.started = time.perf_counter()
+        # (asked at, answered at, params, outcome) of every get_json: ``--requests`` prints it
+        self.log: list[tuple[float, float, dict[str, str], str]] = []
 
     def install(self) -> None:
         probe = self
@@ -51,10 +54,16 @@ class Probe:
             if self not in probe.clients:
                 probe.clients.append(self)
             probe.wanted += 1
+            asked, outcome = time.perf_counter() - probe.started, "ok"
             try:
                 return await original_get(self, *args, **kwargs)
+            except BaseException as exc:
+                outcome = type(exc).__name__
+                raise
             finally:
                 probe.wanted -= 1
+                params = dict(args[1] if len(args) > 1 else kwargs.get("params") or {})
+                probe.log.append((asked, time.perf_counter() - probe.started, params, outcome))
 
         async def load_window(self: Any, *args: Any, **kwargs: Any) -> Any:
             probe.windows += 1
@@ -79,7 +88,9 @@ class Probe:
         return on_wire, self.wanted - on_wire, held, self.windows
 
 
-async def run(args: argparse.Namespace, emu: Any, url: str) -> list[tuple[float, ...]]:
+async def run(
+    args: argparse.Namespace, emu: Any, url: str
+) -> tuple[list[tuple[float, ...]], Probe]:
     probe = Probe()
     probe.install()
     # The semaphore's bound is not kept by asyncio: remember it on creation.
@@ -107,7 +118,7 @@ async def run(args: argparse.Namespace, emu: Any, url: str) -> list[tuple[float,
         else SyncRequest(kind="incremental", as_of=now)  # the whole history, as realapi reads it
     )  # fmt: skip
     samples: list[tuple[float, ...]] = []
-    started = time.perf_counter()
+    started = probe.started = time.perf_counter()
     task = asyncio.ensure_future(service.sync(settings, request, "bacs", ["payments"]))
     while not task.done():
         samples.append((time.perf_counter() - started, *probe.sample()))
@@ -116,7 +127,15 @@ async def run(args: argparse.Namespace, emu: Any, url: str) -> list[tuple[float,
     seconds = time.perf_counter() - started
     print(f"records {report.counts.records_read}, requests {report.counts.requests}, "
           f"{seconds:.1f} s, {report.counts.records_read / seconds:,.0f} rec/s")  # fmt: skip
-    return samples
+    return samples, probe
+
+
+def print_requests(probe: Probe) -> None:
+    """One line a request: when asked and answered, the window and page it read."""
+    print(f"{'asked_s':>8} {'done_s':>7} {'outcome':>16}  params")
+    for asked, done, params, outcome in sorted(probe.log, key=lambda r: r[0]):
+        shown = {k: v for k, v in params.items() if k not in ("sort",)}
+        print(f"{asked:8.2f} {done:7.2f} {outcome:>16}  {shown}")
 
 
 def main() -> int:
@@ -127,14 +146,17 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=0.25)
     parser.add_argument("--records", type=int, default=417_000, help="payments in the history")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--requests", action="store_true", help="print every request as well")
     args = parser.parse_args()
     pg = env.Postgres.start()
     emu = env.smarterpay(args.records, seed=args.seed, latency_ms=args.latency_ms)
     try:
         emu.clock_freeze(True)
-        samples = asyncio.run(run(args, emu, pg.fresh("timeline")))
+        samples, probe = asyncio.run(run(args, emu, pg.fresh("timeline")))
     finally:
         emu.close()
+    if args.requests:
+        print_requests(probe)
     print(f"{'t_s':>7} {'on_wire':>8} {'waiting':>8} {'db_held':>8} {'windows':>8}")
     for t, wire, waiting, held, windows in samples:
         print(f"{t:7.2f} {wire:8d} {waiting:8d} {held:8d} {windows:8d}  " + "#" * int(wire))

@@ -39,7 +39,7 @@ from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
-from pipelines.sync.ahead import Ahead, Lanes, wire
+from pipelines.sync.ahead import Ahead, Lanes, pages_left, wire
 from pipelines.sync.origin import counts_from_zero
 
 MAX_PAGES_PER_WINDOW = 100_000
@@ -136,6 +136,9 @@ class Pager:
     # window params reading just around one second (ties); None: no date filter to narrow by
     narrow: Callable[[datetime], dict[str, str]] | None = None
     reread: bool = False  # this pass re-reads the window (one more problem stops it)
+    # the times the window's filter spans: how much of it the pages read so far covered tells
+    # how many pages are left, so that many are requested ahead (ahead.pages_left)
+    span: tuple[datetime, datetime] | None = None
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -247,7 +250,8 @@ class Pager:
                     and await self._probe(paginator, len(items))
                 ):
                     params = None  # the page size is proven now: the short page was the end
-                ahead.prefetch(params)
+                span = self.span if window is self.window_params else None  # not a tie's second
+                ahead.prefetch(params, pages_left(span, tail, received, asked or self.size.ask))
                 yield Page.of(split_page(self.spec, items), ahead.requested_at)
             else:
                 raise ContractChangedError(

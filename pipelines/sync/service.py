@@ -65,7 +65,8 @@ async def sync(
     plans = [(s, check_streams(s, streams)) for s in sources]
     for s, _ in plans:
         s.require_secret()
-    size = sum(s.concurrency for s in sources) + 2 + len(sources)  # + each run's lease
+    # two windows a worker (one merging while the next pages: engine._worker), + each lease
+    size = sum(2 * s.concurrency for s in sources) + 2 + len(sources)
     pool = await open_pool(settings, size)
     try:
         runs = [
