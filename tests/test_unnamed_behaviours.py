@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
 from connectors.errors import ProviderRequestError
 from connectors.http import _retry_after
+from pipelines.sync import pager as pager_module
 from pipelines.sync.pager import PageSize
 from tests import test_smart2pay_sync as s2p
 from tests import test_sync_smarterpay as sp
@@ -226,16 +228,37 @@ def test_unnamed_quirks_parse_and_stay_off_by_default() -> None:
 
 
 # The origin probe against small in-process servers (pure), for what the emulator cannot show:
+PROBING: ContextVar[bool] = ContextVar("probing", default=False)
+
+
+@pytest.fixture(autouse=True)
+def _marked_probes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The origin probe's requests are marked, so a server can count them (they ask a real
+    page size, like any other page)."""
+    real = pager_module.counts_from_zero
+
+    async def marked(*args: Any) -> bool | None:
+        token = PROBING.set(True)
+        try:
+            return await real(*args)
+        finally:
+            PROBING.reset(token)
+
+    monkeypatch.setattr(pager_module, "counts_from_zero", marked)
+
+
 class FromZeroServer(Server):
     """A server counting ``page_no`` from 0: the client's page_no n is its page n + 1."""
 
     async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
-        return await super().get_json(path, {**params, "page_no": str(int(params["page_no"]) + 1)})
+        marked = {"_probe": "1"} if PROBING.get() else {}
+        shifted = {**params, **marked, "page_no": str(int(params["page_no"]) + 1)}
+        return await super().get_json(path, shifted)
 
 
 def probes(server: FromZeroServer) -> int:
-    """Origin probes the server saw (page_no=0, limit=1; logged after its shift by one)."""
-    return sum(r["limit"] == "1" and r["page_no"] == "1" for r in server.requests)
+    """Origin probes the server saw (since its requests were last cleared)."""
+    return sum("_probe" in r for r in server.requests)
 
 
 class RefusingZeroServer(Server):

@@ -79,7 +79,7 @@ async def census_pages(
         items = _items(body, spec, where)
         if not probed:
             probed = True
-            if await counts_from_zero(http, spec, paginator, window, items):
+            if await counts_from_zero(http, spec, paginator, window, items, size):
                 paginator = FromZero(paginator)
                 continue  # read again from the server's real first page
         asked = paginator.asked(at) or size

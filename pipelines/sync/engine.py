@@ -213,10 +213,12 @@ class SourceSync:
             if merging is not None:
                 await merging
         finally:
-            # this worker failed or was cancelled: its windows roll back before it ends
-            left = [t for t in (merging, current) if t is not None and not t.done()]
+            # this worker failed or was cancelled: its windows roll back before it ends, and a
+            # window that failed too has its error retrieved (else asyncio prints a traceback)
+            left = [t for t in (merging, current) if t is not None]
             for task in left:
-                task.cancel()
+                if not task.done():
+                    task.cancel()
             await asyncio.gather(*left, return_exceptions=True)
 
     async def _window(

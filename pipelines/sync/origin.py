@@ -3,10 +3,11 @@
 The documents count ``page_no``, ``offset`` and ``pageIndex`` from 1. A server counting from 0
 answers page 1 with what is really its second page: a window smaller than a page then loads
 nothing and the run succeeds, and SmarterPay lists carry no totals that could tell. So the
-first time a stream pages (per source) the pager asks one more record: the first one at
-counter 0. A server counting from 1 refuses that, answers nothing, or answers the first record
-of page 1 again (page 0 read as page 1); a server counting from 0 answers a record that page 1
-does not hold. Comparing ids, not positions, keeps the probe right when records sharing a
+first time a stream pages (per source) the pager asks one more page: the one at counter 0,
+of the page size it really asks (a server counting from 0 may refuse a tiny page, and a refusal
+reads as "from 1"). A server counting from 1 refuses that, answers nothing, or answers page 1
+again (page 0 read as page 1); a server counting from 0 answers a record that page 1 does not
+hold. Comparing ids, not positions, keeps the probe right when records sharing a
 creation second come in another order from request to request (ties).
 """
 
@@ -22,11 +23,11 @@ from connectors.streams import Paginator, StreamSpec
 
 async def counts_from_zero(
     http: HttpClient, spec: StreamSpec, paginator: Paginator, window: Mapping[str, str],
-    first_page: list[Any],
+    first_page: list[Any], size: int,
 ) -> bool | None:  # fmt: skip
     """True: the server counts from 0; False: from 1 as documented (or nothing to count);
     None: cannot tell yet (the window is empty both ways, so nothing was missed)."""
-    counter, probe = paginator.counter, paginator.at(0, 1)
+    counter, probe = paginator.counter, paginator.at(0, size)
     if counter is None or probe is None or counter not in probe:
         return False
     probe = {**spec.extra_params, **probe, **window, counter: str(int(probe[counter]) - 1)}

@@ -176,6 +176,8 @@ class Pager:
                     paginator = restart.paginator
                     self.size.generation, self.size.dirty = "fallback", True
                     self.size.origin = None  # the older generation's origin is its own
+                    self.size.proven = 0  # and so is its page size: a cap proven for the
+                    # documented parameters would end the fallback's pages early
                 elif self.reread:
                     raise ContractChangedError(
                         f"{self._where()}: {restart.reason}, again after re-reading the window; "
@@ -273,7 +275,9 @@ class Pager:
         self, paginator: Paginator, window: Mapping[str, str], items: list[Any]
     ) -> None:
         if self.size.origin is None:
-            zero = await counts_from_zero(self.http, self.spec, paginator, window, items)
+            zero = await counts_from_zero(
+                self.http, self.spec, paginator, window, items, self.size.ask
+            )
             if zero is not None:
                 self.size.origin, self.size.dirty = (0 if zero else 1), True
         # Another window of the stream may have settled it while this one was asked for.
@@ -351,17 +355,14 @@ class Pager:
             if int(confirm) < MIN_BELIEVED_CAP:
                 raise _Arrived(paginator, "records arrived while the window was paged")
             self.size.learn_cap(int(confirm))
-        # what was proven before this page (``served`` below counts this page too)
-        believed = max(self.size.proven, MIN_BELIEVED_CAP) if self.size.proven else 0
         self.size.served(count)
         following = paginator.next(wire(params), count, body)
         if following is not None or totals is not None or asked is None or not count:
             return following  # more pages, or totals decide (verified after the window)
-        if count >= asked or count < max(believed, self.size.proven):
-            # Short, from a server known to serve more a page: the end. Once the stream has
-            # been read, a page of fewer than MIN_BELIEVED_CAP records is too (no server caps
-            # a page that low), so a list of a few records costs no confirming request on
-            # every run; its first read still confirms (which also catches an arrival).
+        if count >= asked or count < self.size.proven:
+            # Short, from a server known to serve more a page: the end. A page shorter than
+            # MIN_BELIEVED_CAP is never believed to be the last without this proof: a server
+            # capping pages that low would otherwise lose records silently (review, issue 14).
             return None
         at = paginator.at(received, count)  # not proof yet: read on from where it ended
         if at is None:
