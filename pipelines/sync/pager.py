@@ -232,8 +232,7 @@ class Pager:
                 except ContractChangedError as exc:  # name the stream and window too
                     raise ContractChangedError(f"{self._where()}: {exc}") from None
                 items = self._items(body)
-                if params is first and alone is None and self.size.origin != 1:
-                    await self._settle_origin(paginator, window, items)
+                settle = params is first and alone is None and self.size.origin != 1
                 asked = paginator.asked(params)
                 totals = paginator.totals(body)
                 self._check_generation(paginator, params, items, totals, asked, previous_head)
@@ -254,6 +253,11 @@ class Pager:
                     params = None  # the page size is proven now: the short page was the end
                 span = self.span if window is self.window_params else None  # not a tie's second
                 ahead.prefetch(params, pages_left(span, tail, received, asked or self.size.ask))
+                if settle:
+                    # The origin probe goes out while the next pages are on the wire (a latency
+                    # saved on every stream's first read); nothing of the window is yielded
+                    # yet, so a server counting from 0 restarts it (the queued pages dropped).
+                    await self._settle_origin(paginator, window, items)
                 yield Page.of(split_page(self.spec, items), ahead.requested_at)
             else:
                 raise ContractChangedError(
