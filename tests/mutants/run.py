@@ -45,11 +45,10 @@ MUTANTS = (
     ),
     Mutant(
         "dropped-last-page", "pipelines/sync/pager.py",
-        "                ahead.prefetch(params, pages_left(span, tail, received, asked or self.size.ask))\n"
-        "                yield Page.of(",
-        "                ahead.prefetch(params, pages_left(span, tail, received, asked or self.size.ask))\n"
+        "                yield Page.of(split_page(self.spec, items), ahead.requested_at)",
         "                if params is None and received > len(items):\n"
-        "                    break\n                yield Page.of(",
+        "                    break\n"
+        "                yield Page.of(split_page(self.spec, items), ahead.requested_at)",
         ("tests/test_sync_smarterpay.py::test_full_sync_equals_truth", "tests/test_oracle.py"),
     ),
     Mutant(
