@@ -2,7 +2,8 @@
 makes that paging as before issue 14 would not.
 
 ``before`` is the sync with issue 14's guards switched off in process: every page size taken
-as proven (a short page ends the window), no zone slack on the window filters, no tie re-reads.
+as proven (a short page ends the window), no zone slack on the window filters and no end read
+again, no tie re-reads.
 ``verifying`` is the sync as it is. Both read the same frozen emulator history into fresh
 databases, then run an idle incremental. Every list request is classified as it is sent:
 
@@ -11,6 +12,8 @@ databases, then run an idle incremental. Every list request is classified as it 
   list), instead of a ``confirm`` after every short page;
 - ``confirm``: the request reading on after a short page, while the page size is not proven;
 - ``tie``: a second re-read alone because its records straddled a page boundary;
+- ``band``: an end of a window its listing did not prove, read again an hour either side
+  (``pipelines/sync/edges.py``; a one-page window read again whole counts as ``page``);
 - ``repeat``: a request already sent once in this run (a window re-read: totals or arrivals);
 - ``dropped``: pages requested ahead and dropped unread (the paging ended before them).
 
@@ -43,7 +46,7 @@ from pipelines.store.settings import (
     SmarterPaySource,
     SyncSettings,
 )
-from pipelines.sync import ahead, engine, pager, service
+from pipelines.sync import ahead, edges, engine, pager, service
 from pipelines.sync.plan import SyncRequest
 
 Tally = Counter[tuple[str, str]]  # (list path, cause) -> requests
@@ -52,33 +55,37 @@ Tally = Counter[tuple[str, str]]  # (list path, cause) -> requests
 @contextlib.contextmanager
 def before_issue_14() -> Iterator[None]:
     """Paging as it was: short pages trusted, filters exactly the window, ties not guarded."""
-    get, slack, pages = pager.PageSizes.get, engine.ZONE_SLACK, engine.SourceSync.pages
+    get, slack, bands, pages = (
+        pager.PageSizes.get, engine.SourceSync._slack, edges.bands, engine.SourceSync.pages
+    )  # fmt: skip
 
     def trusted(self: Any, spec: Any) -> pager.PageSize:
         return pager.PageSize(spec.page_size, proven=10**9, origin=1)
 
-    async def unguarded(self: Any, spec: Any, start: Any, end: Any) -> Any:
+    async def unguarded(self: Any, spec: Any, start: Any, end: Any, *more: Any) -> Any:
         original = pager.Pager.__init__
 
-        def no_narrow(p: Any, *args: Any) -> None:
-            original(p, *args)
+        def no_narrow(p: Any, *args: Any, **kwargs: Any) -> None:
+            original(p, *args, **kwargs)
             p.narrow = None  # no second is ever re-read alone
 
         pager.Pager.__init__ = no_narrow  # type: ignore[method-assign]
         try:
-            async for page in pages(self, spec, start, end):
+            async for page in pages(self, spec, start, end, *more):
                 yield page
         finally:
             pager.Pager.__init__ = original  # type: ignore[method-assign]
 
     pager.PageSizes.get = trusted  # type: ignore[method-assign]
-    engine.ZONE_SLACK = timedelta(0)
+    engine.SourceSync._slack = lambda *_: False  # type: ignore[method-assign]
+    edges.bands = lambda *_: []  # every end taken as reached
     engine.SourceSync.pages = unguarded  # type: ignore[method-assign]
     try:
         yield
     finally:
         pager.PageSizes.get = get  # type: ignore[method-assign]
-        engine.ZONE_SLACK = slack
+        engine.SourceSync._slack = slack  # type: ignore[method-assign]
+        edges.bands = bands
         engine.SourceSync.pages = pages  # type: ignore[method-assign]
 
 
@@ -97,6 +104,8 @@ def tallied(tally: Tally) -> Iterator[None]:
             found = "repeat"
         elif _one_second(params):
             found = "tie"
+        elif _band(params):
+            found = "band"
         else:
             found = "page"
         sent.add(key)
@@ -141,6 +150,23 @@ def _one_second(params: dict[str, str]) -> bool:
         return False
     start, end = (datetime.strptime(v, "%Y-%m-%d %H:%M:%S") for v in values)
     return end - start <= timedelta(seconds=10)
+
+
+def _band(params: dict[str, str]) -> bool:
+    """A filter reading two hours (plus the spec's widening): an end read again (edges.py)."""
+    from datetime import datetime
+
+    values = [v for k, v in params.items() if k in ("created_from", "created_to")]
+    formats = "%Y-%m-%d %H:%M:%S"
+    if len(values) != 2:
+        values, formats = (
+            [params[k] for k in ("startDate", "endDate") if k in params],
+            "%Y%m%d%H%M%S",
+        )
+    if len(values) != 2:
+        return False
+    start, end = (datetime.strptime(v, formats) for v in values)
+    return timedelta(hours=2) <= end - start <= timedelta(hours=2, seconds=10)
 
 
 def settings(db_url: str, emu: Any, provider: str) -> Settings:

@@ -8,8 +8,8 @@ idle run, before anything changes, it pages every window the sync's ledger
 (``paysync.sync_windows``) says each run read, plus each whole list once a run, with the
 documented page size and filters exactly the window (widened only as the spec says, UTC as
 the bench's sources), and stops at the first page the paginator calls the last; pages are
-requested ahead as the sync does (``ahead.Ahead``, which is scheduling, not verification), so
-guesses dropped unread cost both sides alike. Only the list
+requested ahead as the sync does (``ahead.Ahead`` as deep as ``ahead.pages_left`` estimates:
+scheduling, not verification), so guesses dropped unread cost both sides alike. Only the list
 endpoints it used are compared, so fetches by id (hydration, children) count on neither side.
 
 Requests include pages the sync requested ahead and dropped unread (``ahead.Ahead``): their
@@ -34,11 +34,12 @@ import asyncpg
 from bench.env import secrets_env, source_config
 from bench.scenarios import SP_STREAMS, World, row
 from connectors.emulator_kit.testing import RunningEmulator
+from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.registry import connector
 from connectors.streams import StreamSpec
 from pipelines.store.settings import Smart2PaySource, SmarterPaySource, SourceBase
-from pipelines.sync.ahead import Ahead, Lanes
+from pipelines.sync.ahead import Ahead, Lanes, pages_left
 
 Window = tuple[datetime, datetime] | None  # None: the whole list
 Job = tuple[str, Window, int]  # stream, window, pages the sync consumed for it (0: whole list)
@@ -165,6 +166,11 @@ async def _trusting_source(source: SourceBase, jobs: list[Job]) -> tuple[int, in
     return listed, pages
 
 
+def _created(spec: StreamSpec, item: Any) -> datetime | None:
+    column = next(c for c in spec.columns if c.name == spec.cursor_column)
+    return second_of(item.get(column.path[0])) if isinstance(item, dict) else None
+
+
 async def _page_trusting(
     client: HttpClient, lanes: Lanes, spec: StreamSpec, window: Window
 ) -> tuple[int, int]:
@@ -172,9 +178,11 @@ async def _page_trusting(
     Pages are requested ahead as the sync requests them (``Ahead``, not the pager), so pages
     guessed ahead and dropped count on both sides alike."""
     params: dict[str, str] | None = {**spec.extra_params, **spec.paginator.first(spec.page_size)}
+    span = None
     if window is not None and spec.window is not None:
         widen = timedelta(seconds=spec.window.widen_s)
         start, end = (w.astimezone(UTC) for w in window)
+        span = (start - widen, end + widen)
         params = {
             **(params or {}),
             spec.window.start_param: spec.window.format(start - widen),
@@ -188,7 +196,9 @@ async def _page_trusting(
             items = body.get(spec.envelope) or []
             listed, pages = listed + len(items), pages + 1
             params = spec.paginator.next(params, len(items), body)
-            ahead.prefetch(params)
+            # as deep as the sync asks (its estimate of the pages left: scheduling, not proof)
+            tail = _created(spec, items[-1]) if items and span and spec.cursor_order else None
+            ahead.prefetch(params, pages_left(span, tail, listed, spec.page_size))
     finally:
         ahead.cancel()
     return listed, pages

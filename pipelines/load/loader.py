@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -93,10 +94,16 @@ async def stage_pages(
     pages: AsyncIterator[Page],
     result: LoadResult,
     window: tuple[datetime | None, datetime | None] = (None, None),
+    append: bool = False,
 ) -> list[Reject]:
-    await conn.execute(STAGE)
+    """Stage the pages' records in ``_stage`` (``append``: after those staged already, which a
+    record staged again supersedes) and save their rejects."""
+    if append:
+        seq = await conn.fetchval("SELECT coalesce(max(seq) + 1, 0) FROM _stage")
+    else:
+        await conn.execute(STAGE)
+        seq = 0
     rejects: list[Reject] = []
-    seq = 0
     async for page in pages:
         rows, page_rejects, fetched_at = page.rows, page.rejects, page.fetched_at
         result.pages += 1
@@ -112,15 +119,26 @@ async def stage_pages(
             seq += len(rows)
         rejects.extend(page_rejects)
     await save_rejects(conn, t, rejects, window)
-    result.rejected = len(rejects)
+    result.rejected += len(rejects)
     return rejects
+
+
+async def cursor_span(conn: asyncpg.Connection, t: Target) -> tuple[Any, Any]:
+    """The earliest and latest cursor among the staged records (None, None: none readable),
+    read as the merge reads them (the transaction's zone): whether a window's listing reached
+    its ends (``pipelines/sync/edges.py``)."""
+    column = next(c for c in t.spec.columns if c.name == t.spec.cursor_column)
+    row = await conn.fetchrow(
+        f"SELECT min(at) AS first, max(at) AS last FROM (SELECT {projection(column)} AS at FROM _stage) s"
+    )
+    return (row["first"], row["last"]) if row is not None else (None, None)
 
 
 async def trim_to_window(
     conn: asyncpg.Connection, t: Target, start: datetime, end: datetime
 ) -> None:
     """Drop staged records whose cursor lies outside ``[start, end)``: the window's requests
-    reach past its ends (``window.ZONE_SLACK``), but those records are their own window's to
+    may reach past its ends (``window.ZONE_SLACK``, ``edges.bands``), but those records are their own window's to
     load, so two windows loading at once never both insert (and count) the same record."""
     column = next(c for c in t.spec.columns if c.name == t.spec.cursor_column)
     cursor = projection(column)

@@ -23,7 +23,7 @@ from pipelines.load.merge_sql import StreamSql, build, projection
 from pipelines.load.records import Page, Reject
 from pipelines.store.db import lost_database
 from pipelines.store.settings import SourceBase, SyncSettings
-from pipelines.sync import logs
+from pipelines.sync import edges, logs
 from pipelines.sync.ahead import Lanes
 from pipelines.sync.counting import StreamCallStats, book_to
 from pipelines.sync.pager import Pager, PageSizes
@@ -54,6 +54,7 @@ class SourceSync:
         self.progress = progress or (lambda run, stream: None)
         self.now = now or request.as_of or datetime.now(UTC)
         self.page_sizes = PageSizes(source.name, {})  # what run() loads from paysync.page_sizes
+        self.density = edges.Density()  # records an hour by stream: slack or proven ends
         names = request.streams or tuple(connector.streams)
         self.specs = [connector.streams[n] for n in names]
         self.sql: dict[str, StreamSql] = {
@@ -86,6 +87,7 @@ class SourceSync:
             report = RunReport(self.source.name, run_id)
             async with self.pool.acquire() as conn:
                 self.page_sizes = await PageSizes.load(conn, self.source.name)
+                self.density = await edges.Density.load(conn, self.source.name)
             await self._run(report)
         except Exception as exc:
             lost = lost_database(exc)
@@ -268,12 +270,14 @@ class SourceSync:
                     result.skipped = True
                     return result
                 await loader.use_zone(conn, self.source.timezone)
+                slack = self._slack(spec, start, end)
                 rejects = await loader.stage_pages(
-                    conn, target, self.pages(spec, start, end), result, (start, end)
+                    conn, target, self.pages(spec, start, end, slack), result, (start, end)
                 )
                 if paged is not None:
-                    paged(result)
+                    paged(result)  # the sizer and the worker: an end read again is a request or two
                 if start is not None and end is not None and spec.cursor_column:
+                    rejects += await self._ends(conn, target, start, end, slack, result)
                     await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
                 await self._merge_window(conn, target, result, rejects, start, end)
@@ -333,24 +337,52 @@ class SourceSync:
         for stream, events in sorted(by_stream.items()):  # one lock order for every window
             await loader.enqueue(conn, self.source.name, stream, events, "feed", events.values())
 
+    def _slack(self, spec: StreamSpec, start: datetime | None, end: datetime | None) -> bool:
+        """Read the hour past both ends up front (else prove the ends: edges.py). Only where
+        records beyond the ends can be told apart and left out (a cursor column)."""
+        if spec.window is None or start is None or end is None or not spec.cursor_column:
+            return False
+        return edges.slack_pays(self.density.per_hour(spec.name), self.page_sizes.get(spec).ask)
+
+    async def _ends(
+        self, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
+        slack: bool, result: loader.LoadResult,
+    ) -> list[Reject]:  # fmt: skip
+        """The window's ends: read past with the slack, else proven by its listing or read
+        again (in the window's transaction) where it does not prove them."""
+        assert t.spec.window is not None
+        reach = (ZONE_SLACK if slack else timedelta(0)) + timedelta(seconds=t.spec.window.widen_s)
+        self.density.observe(t.spec.name, result.records, (end - start + 2 * reach).total_seconds())
+        if slack:
+            return []
+        first, last = await loader.cursor_span(conn, t)
+        rejects: list[Reject] = []
+        for lo, hi in edges.bands(start, end, first, last, result.pages):
+            label = f"window {start}..{end}, its end {lo}..{hi} read again"
+            pages = self.pages(t.spec, lo, hi, False, label)
+            rejects += await loader.stage_pages(conn, t, pages, result, (start, end), append=True)
+        return rejects
+
     async def pages(
-        self, spec: StreamSpec, start: datetime | None, end: datetime | None
-    ) -> AsyncIterator[Page]:
-        """The window's pages, proven complete by the pager (pipelines/sync/pager.py)."""
+        self, spec: StreamSpec, start: datetime | None, end: datetime | None,
+        slack: bool = False, label: str | None = None,
+    ) -> AsyncIterator[Page]:  # fmt: skip
+        """The window's pages, proven complete by the pager (pipelines/sync/pager.py);
+        ``slack``: the filter reaches an hour past both ends (``window.ZONE_SLACK``)."""
         window: dict[str, str] = {}
         narrow = None
         span = None
         if spec.window is not None and start is not None and end is not None:
             zone = self.source.timezone
-            # the slack only where records beyond the ends can be told apart and left out
-            slack = ZONE_SLACK if spec.cursor_column else timedelta(0)
-            window = filter_params(spec.window, zone, start, end, slack)
-            widen = timedelta(seconds=spec.window.widen_s) + slack
+            reach = ZONE_SLACK if slack else timedelta(0)
+            window = filter_params(spec.window, zone, start, end, reach)
+            widen = timedelta(seconds=spec.window.widen_s) + reach
             span = (start - widen, end + widen)  # what the filter lists: pages left (ahead.py)
             if spec.cursor_column and spec.cursor_order:
                 # one second's records, read alone when they straddled a page boundary (ties)
                 narrow = partial(filter_params, spec.window, zone, end=None)
-        label = f"window {start}..{end}" if start is not None else "whole list"
+        if label is None:
+            label = f"window {start}..{end}" if start is not None else "whole list"
         pager = Pager(
             self.http, self.source.name, spec, self.page_sizes.get(spec), window, label,
             self.lanes, narrow, span=span,

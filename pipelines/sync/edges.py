@@ -1,0 +1,94 @@
+"""Whether a window's read reached both its ends, without always reading an hour past them.
+
+The zone a provider means in its date filters is not documented (INFERRED #18, #19). Reading
+one hour past both ends of every window (``window.ZONE_SLACK``, #127) makes a one-hour
+disagreement harmless, but costs two hours of records a window: pages that paging trusting
+the filter never pays (``make bench``, cost of certainty). A dense window's own listing proves
+its ends instead. The provider's filter and the records' times disagree, if at all, by a zone
+offset: a whole number of quarter hours (INFERRED #135). So
+
+- a record listed less than a quarter hour after the window's start shows the filter began
+  less than a quarter hour late, so not late at all: nothing at the start was left out;
+- a record listed less than a quarter hour before the end (or later) shows the same of the end.
+
+An end its listing does not prove is read again on its own, an hour either side of it (a
+*band*: whatever a disagreement of up to an hour left out lies in it), in the window's
+transaction, so the window still commits with everything or not at all.
+
+Which of the two a window pays for is chosen by the stream's density (records an hour, from
+this run's windows, else the ledger's recent ones): the slack costs about
+``2 h × density / page size`` pages, proving about ``2 × e^(-density × ¼ h)`` band requests (no
+record within a quarter hour of an end, records arriving at random). The cheaper one is taken;
+a stream whose density is not known yet reads the slack.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from pipelines.sync.window import ZONE_SLACK, Interval, merge
+
+QUARTER = timedelta(minutes=15)  # zone offsets differ by whole quarter hours (INFERRED #135)
+HOUR = 3600.0
+
+
+def slack_pays(per_hour: float | None, page_size: int) -> bool:
+    """True when reading the hour of slack past both ends is expected to cost fewer requests
+    than proving the ends from the listing (``None``: density not known yet)."""
+    if per_hour is None or page_size <= 0:
+        return True
+    slack_pages = 2 * ZONE_SLACK.total_seconds() / HOUR * per_hour / page_size
+    band_requests = 2 * math.exp(-per_hour * QUARTER.total_seconds() / HOUR)
+    return slack_pages <= band_requests
+
+
+def bands(
+    start: datetime, end: datetime, first: datetime | None, last: datetime | None, pages: int
+) -> list[Interval]:
+    """What to read again of ``[start, end)`` whose listing ran from ``first`` to ``last``
+    (its earliest and latest record, None when it listed none): an hour either side of each end
+    it does not prove. A window read in one page is read again whole, an hour past both ends
+    (one request, where two bands would be two)."""
+    proven_start = first is not None and first < start + QUARTER
+    proven_end = last is not None and last >= end - QUARTER
+    if proven_start and proven_end:
+        return []
+    if pages <= 1 and not proven_start and not proven_end:
+        return [(start - ZONE_SLACK, end + ZONE_SLACK)]
+    around = [edge for edge, proven in ((start, proven_start), (end, proven_end)) if not proven]
+    return merge((edge - ZONE_SLACK, edge + ZONE_SLACK) for edge in around)
+
+
+class Density:
+    """Records an hour each stream of one source listed: this run's windows once one was read,
+    else the ledger's windows of the last 30 days the stream was read in."""
+
+    def __init__(self, ledger: dict[str, float] | None = None) -> None:
+        self._ledger = dict(ledger or {})
+        self._run: dict[str, tuple[int, float]] = {}  # stream -> (records, seconds listed)
+
+    @classmethod
+    async def load(cls, conn: asyncpg.Connection, source: str) -> Density:
+        rows = await conn.fetch(
+            """SELECT stream, sum(records) / sum(extract(epoch FROM window_end - window_start))
+                      * 3600 AS per_hour
+               FROM (SELECT *, max(window_end) OVER (PARTITION BY stream) AS newest
+                     FROM paysync.sync_windows WHERE source = $1) w
+               WHERE window_end > newest - interval '30 days'
+               GROUP BY stream""",
+            source,
+        )  # fmt: skip
+        return cls({r["stream"]: float(r["per_hour"]) for r in rows if r["per_hour"] is not None})
+
+    def per_hour(self, stream: str) -> float | None:
+        records, seconds = self._run.get(stream, (0, 0.0))
+        if seconds > 0:
+            return records / seconds * HOUR
+        return self._ledger.get(stream)
+
+    def observe(self, stream: str, records: int, seconds: float) -> None:
+        had_records, had_seconds = self._run.get(stream, (0, 0.0))
+        self._run[stream] = (had_records + records, had_seconds + seconds)

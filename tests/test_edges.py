@@ -1,0 +1,59 @@
+"""Proving a window's ends from its own listing (pipelines/sync/edges.py): the arithmetic.
+Expected values are worked by hand from the rule (a quarter-hour lattice of zone offsets, an
+hour's band), not computed by the module."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pipelines.sync.edges import Density, bands, slack_pays
+
+S = datetime(2026, 7, 1, tzinfo=UTC)
+E = S + timedelta(days=7)
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+def test_an_end_with_a_record_within_a_quarter_hour_is_proven() -> None:
+    assert bands(S, E, S + 14 * M, E - 15 * M, pages=5) == []
+    # a record before the start (the filter began early) proves the start as well
+    assert bands(S, E, S - 30 * M, E + 10 * M, pages=5) == []
+
+
+def test_an_end_without_one_is_read_again_an_hour_either_side() -> None:
+    assert bands(S, E, S + 15 * M, E - 15 * M, pages=5) == [(S - H, S + H)]
+    assert bands(S, E, S + 1 * M, E - 16 * M, pages=5) == [(E - H, E + H)]
+    assert bands(S, E, S + 2 * H, E - 2 * H, pages=5) == [(S - H, S + H), (E - H, E + H)]
+
+
+def test_a_one_page_window_proving_neither_end_is_read_again_whole() -> None:
+    assert bands(S, E, None, None, pages=1) == [(S - H, E + H)]
+    assert bands(S, E, S + 3 * H, E - 3 * H, pages=0) == [(S - H, E + H)]
+    # one end proven: only the other is read again
+    assert bands(S, E, S + 3 * H, E - 1 * M, pages=1) == [(S - H, S + H)]
+
+
+def test_bands_of_a_short_window_overlap_and_join() -> None:
+    end = S + 90 * M
+    assert bands(S, end, None, None, pages=2) == [(S - H, end + H)]
+
+
+def test_the_slack_is_read_where_records_are_too_sparse_to_prove_the_ends() -> None:
+    # 2 an hour, 100 a page: slack ~0.04 pages against ~2 x e^-0.5 = 1.2 band requests
+    assert slack_pays(2, 100)
+    # 30 an hour: slack 0.6 pages against 2 x e^-7.5 = 0.001 band requests
+    assert not slack_pays(30, 100)
+    # 10 an hour: slack 0.2 pages at 100 a page (bands 2 x e^-2.5 = 0.16), 0.4 at 50
+    assert slack_pays(10, 100) is False
+    assert slack_pays(10, 50) is False
+    assert slack_pays(6, 100) is True  # 0.12 pages against 0.45
+    assert slack_pays(None, 100)  # not known yet: as before
+
+
+def test_density_is_this_runs_once_read_else_the_ledgers() -> None:
+    density = Density({"payments": 12.0})
+    assert density.per_hour("payments") == 12.0
+    assert density.per_hour("mandates") is None
+    density.observe("payments", 30, 2 * 3600)
+    density.observe("payments", 10, 2 * 3600)
+    assert density.per_hour("payments") == 10.0

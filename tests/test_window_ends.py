@@ -1,0 +1,158 @@
+"""Dense windows prove their ends from their own listing instead of reading an hour past them
+(pipelines/sync/edges.py, INFERRED #135), and read an end again where the listing does not
+prove it. The emulator holds 400,000 payments over two years (about 23 an hour: dense enough
+that the hour of slack costs more than proving); the sync reads the last twenty days, one window at a time (the first one reads the slack,
+its density decides the others'). With the
+filter zone an hour off (the provider means London in summer, ``timezone`` says UTC) every
+window's listing stops an hour early, so its end is read again: the database still equals the
+truth, and a second run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from connectors.emulator_kit.testing import start_emulator
+from connectors.smarterpay import STREAMS
+from pipelines.store.settings import DatabaseSettings, Settings, SmarterPaySource, SyncSettings
+from pipelines.sync import edges, service
+from pipelines.sync.plan import SyncRequest
+from tests import test_sync_smarterpay as sp
+from tests.truth import differences
+
+SUMMER = datetime(2026, 7, 15, 12, tzinfo=UTC)
+DAYS = 20
+
+
+def settings(db_url: str, emu: Any, start: date, **source: Any) -> Settings:
+    src = SmarterPaySource(
+        name="bacs", provider="smarterpay", base_url=emu.base_url, token_env="SP_TOKEN",
+        ca_bundle=Path(emu.ca_path), start_date=start, lookback_days=1, concurrency=1, **source,
+    )  # fmt: skip
+    src.set_secret(sp.TOKEN)
+    return Settings(
+        database=DatabaseSettings(url=db_url),
+        sync=SyncSettings(lag_seconds=0, retry_budget_seconds=60),
+        sources=[src],
+    )
+
+
+@pytest.fixture
+def read_again(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The ends each window read again (a spy on the decision, not a change of it)."""
+    seen: list[tuple[Any, ...]] = []
+    decide = edges.bands
+
+    def spy(*args: Any) -> list[Any]:
+        found = decide(*args)
+        seen.extend(found)
+        return found
+
+    monkeypatch.setattr(edges, "bands", spy)
+    return seen
+
+
+async def run(config: Settings, emu: Any) -> Any:
+    [report] = await service.sync(config, SyncRequest(as_of=emu.clock_now()), None, ["payments"])
+    return report
+
+
+def recent_truth(emu: Any, start: date) -> list[dict[str, Any]]:
+    """The emulator's payments created since ``start`` (the clock is frozen: read once)."""
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return [
+        r for r in emu.truth("payments")
+        if datetime.fromisoformat(r["created_at"].replace("Z", "+00:00")) >= since
+    ]  # fmt: skip
+
+
+async def assert_payments_equal(db_url: str, truth: list[dict[str, Any]]) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        diff = await differences(conn, "smarterpay", "bacs", STREAMS["payments"], truth)
+        deleted = await conn.fetchval(
+            "SELECT count(*) FROM smarterpay.payments WHERE _deleted_at IS NOT NULL"
+        )
+    finally:
+        await conn.close()
+    assert diff["counts"] == [0, 0], diff
+    assert deleted == 0
+    assert len(truth) > 500
+
+
+async def test_filter_zone_an_hour_off_reads_each_unproven_end_again(
+    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+) -> None:
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London"
+    ) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start)  # timezone UTC: one hour off
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        truth = recent_truth(emu, start)
+        await assert_payments_equal(fresh_db_url, truth)
+        # the windows after the first knew the density and proved their ends: with the filter
+        # an hour early, each one's end was read again (two windows of 7 days and 6.5)
+        assert len(read_again) >= 2, read_again
+        again = await run(config, emu)
+        assert again.outcome == "succeeded", again
+        await assert_payments_equal(fresh_db_url, truth)
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            changes = await conn.fetchval("SELECT count(*) FROM paysync.record_changes")
+        finally:
+            await conn.close()
+        assert changes == 0  # no false delete, no undelete, no churn
+
+
+async def test_filter_zone_right_proves_dense_ends_without_reading_them_again(
+    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+) -> None:
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London"
+    ) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start, timezone="Europe/London")
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        await assert_payments_equal(fresh_db_url, recent_truth(emu, start))
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            windows = await conn.fetch(
+                "SELECT window_start, window_end FROM paysync.sync_windows WHERE stream = 'payments'"
+            )
+            times = [
+                r["created_at"]
+                for r in await conn.fetch("SELECT created_at FROM smarterpay.payments")
+            ]
+        finally:
+            await conn.close()
+        # Where the stored records (an independent count: the database, not the listing) lie
+        # within a quarter hour of both ends, no end may have been read again.
+        quarter = timedelta(minutes=15)
+        provable = {
+            (w["window_start"], w["window_end"]) for w in windows
+            if any(w["window_start"] <= t < w["window_start"] + quarter for t in times)
+            and any(w["window_end"] - quarter <= t < w["window_end"] for t in times)
+        }  # fmt: skip
+        assert len(provable) >= 3
+        for lo, hi in read_again:
+            assert not any(
+                lo <= s - timedelta(hours=1) and e + timedelta(hours=1) <= hi
+                for s, e in provable
+                if hi - lo > timedelta(hours=2)
+            ), (lo, hi)
+            assert not any(
+                abs((lo + timedelta(hours=1)) - edge) < timedelta(seconds=1)
+                for s, e in provable
+                for edge in (s, e)
+            ), (lo, hi)
