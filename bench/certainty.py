@@ -69,7 +69,7 @@ def before_issue_14() -> Iterator[None]:
             original(p, *args, **kwargs)
             p.narrow = None  # no second is ever re-read alone
 
-        pager.Pager.__init__ = no_narrow  # type: ignore[method-assign]
+        pager.Pager.__init__ = no_narrow  # type: ignore[method-assign,assignment]
         try:
             async for page in pages(self, spec, start, end, *more):
                 yield page
@@ -79,7 +79,7 @@ def before_issue_14() -> Iterator[None]:
     pager.PageSizes.get = trusted  # type: ignore[method-assign]
     engine.SourceSync._slack = lambda *_: False  # type: ignore[method-assign]
     edges.bands = lambda *_: []  # every end taken as reached
-    engine.SourceSync.pages = unguarded  # type: ignore[method-assign]
+    engine.SourceSync.pages = unguarded  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:

@@ -54,6 +54,9 @@ class Certainty:
     # phase -> source -> endpoint -> requests the emulator saw from the sync
     synced: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     windows: dict[str, dict[str, list[Job]]] = field(default_factory=dict)
+    # source -> endpoints of lists that never filled a page (their page size cannot be learned:
+    # each run pays a confirming request for them, the README says why)
+    unlearned: dict[str, set[str]] = field(default_factory=dict)
     result: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -69,6 +72,7 @@ class Certainty:
     def __call__(self, phase: str, url: str) -> None:
         self.synced[phase] = self._emulators()
         self.windows[phase] = asyncio.run(_read_windows(url, phase))
+        self.unlearned = asyncio.run(_unlearned(url))
         if phase == "idle":  # the emulators still hold what both runs read: page it trusting
             self.result = [self._compare(p) for p in PHASES]
 
@@ -78,19 +82,38 @@ class Certainty:
         seconds = time.perf_counter() - started
         consumed = sum(j[2] for jobs in self.windows[phase].values() for j in jobs)
         trusting = self._emulators()
-        per_stream, total, synced = {}, 0, 0
+        per_stream, total, synced, learned, learned_synced = {}, 0, 0, 0, 0
         for source, endpoints in trusting.items():
             for endpoint, n in sorted(endpoints.items()):
                 made = self.synced[phase][source].get(endpoint, 0)
                 per_stream[f"{source} {endpoint}"] = {"trusting": n, "verifying": made}
                 total, synced = total + n, synced + made
+                if endpoint.split()[-1].lower() not in self.unlearned.get(source, set()):
+                    learned, learned_synced = learned + n, learned_synced + made
         return row(
             f"certainty_{phase}", listed, seconds, requests=total, verifying_requests=synced,
             extra_pct=round(100 * (synced / total - 1), 2) if total else None,
+            learned_requests=learned, learned_verifying_requests=learned_synced,
+            unlearned={k: sorted(v) for k, v in self.unlearned.items()},
             # pages read through to the end, dated windows only (the sync's ledger against the
             # trusting loop): neither side counts pages requested ahead and dropped unread
             pages_trusting=pages, pages_verifying=consumed, per_endpoint=per_stream,
         )  # fmt: skip
+
+
+async def _unlearned(url: str) -> dict[str, set[str]]:
+    """The list endpoints whose page size the sync could not learn (never served a full page)."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT source, stream FROM paysync.page_sizes WHERE proven < ask")
+    finally:
+        await conn.close()
+    providers = {"bacs": "smarterpay", "cards": "smart2pay"}
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        spec = connector(providers[r["source"]]).streams[r["stream"]]
+        out.setdefault(r["source"], set()).add(spec.path.rsplit("/", 1)[-1].lower())
+    return out
 
 
 async def _read_windows(url: str, phase: str) -> dict[str, list[Job]]:

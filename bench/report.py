@@ -100,6 +100,10 @@ def _certainty(s: dict[str, dict[str, Any]], r: dict[str, Any]) -> list[tuple[st
         ("certainty: idle incremental list requests <= trusting paging",
          (r["certainty_idle_requests_ratio"] or 9) <= 1.0,
          f"{idle['verifying_requests']:,} vs {idle['requests']:,}"),
+        ("certainty: idle, lists whose page size is learned, <= trusting",
+         idle.get("learned_verifying_requests", 9) <= idle.get("learned_requests", 0),
+         f"{idle.get('learned_verifying_requests', 0):,} vs {idle.get('learned_requests', 0):,}"
+         f" (not learnable, shorter than any page: {idle.get('unlearned')})"),
         ("certainty: backfill pages read through < 1.02 x trusting (no dropped prefetch)",
          (r["certainty_backfill_pages_ratio"] or 9) < 1.02,
          f"{back['pages_verifying']:,} vs {back['pages_trusting']:,}"),
