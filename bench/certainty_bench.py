@@ -190,8 +190,11 @@ async def _trusting_source(source: SourceBase, jobs: list[Job]) -> tuple[int, in
 
 
 def _created(spec: StreamSpec, item: Any) -> datetime | None:
-    column = next(c for c in spec.columns if c.name == spec.cursor_column)
-    return second_of(item.get(column.path[0])) if isinstance(item, dict) else None
+    """The creation second of a listed item, as the pager reads it (``Pager._second``)."""
+    column = next((c for c in spec.columns if c.name == spec.cursor_column), None)
+    if column is None or not isinstance(item, dict):
+        return None
+    return second_of(item.get(column.path[0]))
 
 
 async def _page_trusting(

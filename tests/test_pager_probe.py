@@ -6,6 +6,7 @@ in-process servers, no network or database; the expected side is the server's ow
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,3 +91,35 @@ async def test_a_list_of_a_few_records_confirms_its_end_on_every_read() -> None:
         "P000000", "P000001", "P000002",
     ]  # fmt: skip
     assert len(server.requests) == 2  # three records prove no page size: confirmed again
+
+
+class SlowListing(Listing):
+    """As Listing, but every request takes a moment: windows page while the probe is out."""
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        await asyncio.sleep(0.02)
+        return await super().get_json(path, params)
+
+
+async def test_windows_paging_while_the_probe_is_out_wait_for_it_instead_of_confirming() -> None:
+    # Sixteen windows of one stream at once (a backfill's sparse windows): the first short page
+    # sends the probe; the others' short pages take its answer instead of each confirming.
+    server = SlowListing(total=1200, in_window=30)
+    size = PageSize(500)
+    found = await asyncio.gather(*(read(server, size) for _ in range(16)))
+    assert all(ids == [r["id"] for r in server.records[:30]] for ids in found)
+    probes = [r for r in server.requests if "created_from" not in r]
+    confirms = [r for r in server.requests if r.get("page_no") != "1"]
+    assert len(probes) == 1 and confirms == []
+    assert len(server.requests) == 16 + 1
+
+
+async def test_a_probe_that_proves_nothing_still_leaves_each_window_its_confirmation() -> None:
+    # The whole list is as short as the windows' pages: the probe cannot prove them the end,
+    # so every waiting window confirms (and finds nothing more).
+    server = SlowListing(total=30, in_window=30)
+    size = PageSize(500)
+    found = await asyncio.gather(*(read(server, size) for _ in range(4)))
+    assert all(ids == [r["id"] for r in server.records] for ids in found)
+    confirms = [r for r in server.requests if r.get("page_no") == "2"]
+    assert len(confirms) == 4

@@ -27,6 +27,7 @@ until settled, then remembered (``origin.counts_from_zero``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +61,8 @@ class PageSize:
     origin: int | None = None  # the server's first page or offset: 1, 0, None not settled yet
     dirty: bool = False
     probed: bool = False  # this run has asked the whole list for a full page once (``_probe``)
+    # set when that probe's answer is in: other windows' short pages wait for it, not confirm
+    probe_done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def served(self, items: int) -> None:
         if items > self.proven:
@@ -292,17 +295,25 @@ class Pager:
         """One request per stream and run for a full page of the whole list (no date filter):
         a full page proves the page size for good (kept in ``page_sizes``), a shorter one at
         least that many. True when the short page of ``count`` records is now proven the last.
-        Skipped without a date filter (it would be the same request) and once tried."""
-        if self.size.probed or not self.window_params:
+        Skipped without a date filter (it would be the same request). Once tried, later short
+        pages take its answer: windows paging meanwhile wait for it (measured: a backfill's
+        sparse windows, 16 at once, each sent a confirming request while the probe was out)."""
+        if not self.window_params:
             return False
-        self.size.probed = True  # before the await: other windows of the stream confirm meanwhile
-        first = {**self.spec.extra_params, **paginator.first(self.size.ask)}
-        items = self._items(await self.http.get_json(self.spec.path, first))
-        asked = paginator.asked(first)
-        if asked is None or len(items) > asked:
-            return False  # not understood: the window's own checks judge the paging
-        self.size.served(len(items))
-        return count < self.size.proven
+        if self.size.probed:
+            await self.size.probe_done.wait()
+            return count < self.size.proven
+        self.size.probed = True  # before the await: windows paging meanwhile wait (above)
+        try:
+            first = {**self.spec.extra_params, **paginator.first(self.size.ask)}
+            items = self._items(await self.http.get_json(self.spec.path, first))
+            asked = paginator.asked(first)
+            if asked is None or len(items) > asked:
+                return False  # not understood: the window's own checks judge the paging
+            self.size.served(len(items))
+            return count < self.size.proven
+        finally:
+            self.size.probe_done.set()
 
     def _items(self, body: Mapping[str, Any]) -> list[Any]:
         if not body:
