@@ -156,3 +156,40 @@ async def test_filter_zone_right_proves_dense_ends_without_reading_them_again(
                 for s, e in provable
                 for edge in (s, e)
             ), (lo, hi)
+
+
+def _at(record: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(record["created_at"].replace("Z", "+00:00"))
+
+
+async def test_an_end_a_quarter_hour_short_is_not_taken_as_proven(fresh_db_url: str) -> None:
+    """Zones a quarter hour apart (``timezone`` Asia/Kolkata, +5:30, against a provider that
+    means Asia/Kathmandu, +5:45) end every window's filter 15 minutes early, its widened end
+    (``created_to`` = end + 1 s) included. With the clock (the last window's end) 15 minutes
+    after a payment, the listing's last record is that payment, exactly a quarter hour before
+    the end: it proves nothing, since a filter ending 15 minutes early lists it too. The
+    payments after it, up to the end, must still be loaded."""
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Asia/Kathmandu"
+    ) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        times = sorted(_at(r) for r in emu.truth("payments"))
+        quarter, second = timedelta(minutes=15), timedelta(seconds=1)
+        # a payment with others in the quarter hour after it (what a false proof would lose)
+        # and none at the quarter hour itself (the end: not the window's)
+        anchor = next(
+            t for t in reversed(times)
+            if t < SUMMER - timedelta(days=1)
+            and sum(t + second < u < t + quarter for u in times) >= 2
+            and t + quarter not in times
+        )  # fmt: skip
+        emu.clock_set(anchor + quarter)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start, timezone="Asia/Kolkata")
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        truth = [r for r in recent_truth(emu, start) if _at(r) < anchor + quarter]
+        lost = [r["id"] for r in truth if anchor + second < _at(r)]
+        assert len(lost) >= 2  # the test reaches what it means to
+        await assert_payments_equal(fresh_db_url, truth)

@@ -357,7 +357,7 @@ class SourceSync:
             return []
         first, last = await loader.cursor_span(conn, t)
         rejects: list[Reject] = []
-        for lo, hi in edges.bands(start, end, first, last, result.pages):
+        for lo, hi in edges.bands(start, end, first, last, result.pages, reach):
             label = f"window {start}..{end}, its end {lo}..{hi} read again"
             pages = self.pages(t.spec, lo, hi, False, label)
             rejects += await loader.stage_pages(conn, t, pages, result, (start, end), append=True)
