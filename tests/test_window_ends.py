@@ -193,3 +193,38 @@ async def test_an_end_a_quarter_hour_short_is_not_taken_as_proven(fresh_db_url: 
         lost = [r["id"] for r in truth if anchor + second < _at(r)]
         assert len(lost) >= 2  # the test reaches what it means to
         await assert_payments_equal(fresh_db_url, truth)
+
+
+async def test_a_record_rejected_where_the_band_overlaps_the_listing_is_rejected_once(
+    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+) -> None:
+    """An end read again an hour either side lists its last hour a second time (the listing
+    an hour early holds ``[end - 2 h, end - 1 h)``, the band all of ``[end - 2 h, end)``).
+    A malformed record there is one reject of the window, not two: else the run counts it
+    twice and the window owes it twice, so giving it up (``paysync.give_up_rejects``) leaves
+    the window owed and read again every run."""
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London",
+        faults="malformed=0.05,seed=6",
+    ) as emu:  # fmt: skip
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start)
+        config.sync.max_reject_rate = 0.5
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            rows = await conn.fetch(
+                """SELECT record_id, window_start, window_end, count(*) AS n FROM paysync.rejects
+                   WHERE record_id IS NOT NULL GROUP BY 1, 2, 3"""
+            )
+            with_id = await conn.fetchval(
+                "SELECT count(*) FROM paysync.rejects WHERE record_id IS NOT NULL"
+            )
+        finally:
+            await conn.close()
+        assert len(rows) > 20  # rejects with an id were read at all
+        assert [dict(r) for r in rows if r["n"] > 1] == []
+        assert with_id == len(rows)
