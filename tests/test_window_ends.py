@@ -9,7 +9,7 @@ truth, and a second run changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -228,3 +228,33 @@ async def test_a_record_rejected_where_the_band_overlaps_the_listing_is_rejected
         assert len(rows) > 20  # rejects with an id were read at all
         assert [dict(r) for r in rows if r["n"] > 1] == []
         assert with_id == len(rows)
+
+
+async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_again(
+    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+) -> None:
+    """The reverse disagreement: ``timezone`` says Europe/London while the provider means UTC
+    (the emulator's own reading without ``filter_tz``). In summer each filter then begins and
+    ends an hour late: the start is what its listing does not prove."""
+    with start_emulator("smarterpay", records=400_000, seed=61, token=sp.TOKEN) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start, timezone="Europe/London")
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        truth = recent_truth(emu, start)
+        await assert_payments_equal(fresh_db_url, truth)
+        hour = timedelta(hours=1)
+        starts = {lo + hour for lo, _ in read_again}
+        # the windows begin at midnight (the end, the clock, carries a fraction of a second)
+        assert len(starts) >= 2 and all(s.time() == time(0) for s in starts), read_again
+        again = await run(config, emu)
+        assert again.outcome == "succeeded", again
+        await assert_payments_equal(fresh_db_url, truth)
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            changes = await conn.fetchval("SELECT count(*) FROM paysync.record_changes")
+        finally:
+            await conn.close()
+        assert changes == 0
