@@ -15,13 +15,15 @@ M = timedelta(minutes=1)
 
 
 def test_an_end_with_a_record_within_a_quarter_hour_is_proven() -> None:
-    assert bands(S, E, S + 14 * M, E - 15 * M, pages=5) == []
+    assert bands(S, E, S + 14 * M, E - 14 * M, pages=5) == []
     # a record before the start (the filter began early) proves the start as well
     assert bands(S, E, S - 30 * M, E + 10 * M, pages=5) == []
 
 
 def test_an_end_without_one_is_read_again_an_hour_either_side() -> None:
-    assert bands(S, E, S + 15 * M, E - 15 * M, pages=5) == [(S - H, S + H)]
+    assert bands(S, E, S + 15 * M, E - 14 * M, pages=5) == [(S - H, S + H)]
+    # a filter ending a quarter hour early (inclusive) still lists a record at end - 15 min
+    assert bands(S, E, S + 1 * M, E - 15 * M, pages=5) == [(E - H, E + H)]
     assert bands(S, E, S + 1 * M, E - 16 * M, pages=5) == [(E - H, E + H)]
     assert bands(S, E, S + 2 * H, E - 2 * H, pages=5) == [(S - H, S + H), (E - H, E + H)]
 
@@ -57,3 +59,19 @@ def test_density_is_this_runs_once_read_else_the_ledgers() -> None:
     density.observe("payments", 30, 2 * 3600)
     density.observe("payments", 10, 2 * 3600)
     assert density.per_hour("payments") == 10.0
+
+
+def test_the_proof_is_against_the_bounds_the_filter_asked_for() -> None:
+    """Widened by 1 s and written to the second: asked ``[S - 1 s, E + 1 s]``. A filter a
+    quarter hour late begins at S + 14:59 and lists a record there; one a quarter hour early
+    ends at E - 14:59 and lists one there."""
+    s1 = timedelta(seconds=1)
+    assert bands(S, E, S + 15 * M - s1, E, pages=5, widen=s1) == [(S - H, S + H)]
+    assert bands(S, E, S + 15 * M - 2 * s1, E, pages=5, widen=s1) == []
+    assert bands(S, E, S, E - 15 * M + s1, pages=5, widen=s1) == [(E - H, E + H)]
+    assert bands(S, E, S, E - 15 * M + 2 * s1, pages=5, widen=s1) == []
+    # a window starting at a fraction of a second (the last run's now - lag): S + 0.7 s asks
+    # from S - 0.3 s, written S - 1 s; a quarter hour late that lists a record at S + 14:59
+    frac = S + timedelta(milliseconds=700)
+    assert bands(frac, E, S + 15 * M - s1, E, pages=5, widen=s1) == [(frac - H, frac + H)]
+    assert bands(frac, E, S + 15 * M - 2 * s1, E, pages=5, widen=s1) == []

@@ -9,7 +9,7 @@ truth, and a second run changes nothing."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +156,105 @@ async def test_filter_zone_right_proves_dense_ends_without_reading_them_again(
                 for s, e in provable
                 for edge in (s, e)
             ), (lo, hi)
+
+
+def _at(record: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(record["created_at"].replace("Z", "+00:00"))
+
+
+async def test_an_end_a_quarter_hour_short_is_not_taken_as_proven(fresh_db_url: str) -> None:
+    """Zones a quarter hour apart (``timezone`` Asia/Kolkata, +5:30, against a provider that
+    means Asia/Kathmandu, +5:45) end every window's filter 15 minutes early, its widened end
+    (``created_to`` = end + 1 s) included. With the clock (the last window's end) 15 minutes
+    after a payment, the listing's last record is that payment, exactly a quarter hour before
+    the end: it proves nothing, since a filter ending 15 minutes early lists it too. The
+    payments after it, up to the end, must still be loaded."""
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Asia/Kathmandu"
+    ) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        times = sorted(_at(r) for r in emu.truth("payments"))
+        quarter, second = timedelta(minutes=15), timedelta(seconds=1)
+        # a payment with others in the quarter hour after it (what a false proof would lose)
+        # and none at the quarter hour itself (the end: not the window's)
+        anchor = next(
+            t for t in reversed(times)
+            if t < SUMMER - timedelta(days=1)
+            and sum(t + second < u < t + quarter for u in times) >= 2
+            and t + quarter not in times
+        )  # fmt: skip
+        emu.clock_set(anchor + quarter)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start, timezone="Asia/Kolkata")
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        truth = [r for r in recent_truth(emu, start) if _at(r) < anchor + quarter]
+        lost = [r["id"] for r in truth if anchor + second < _at(r)]
+        assert len(lost) >= 2  # the test reaches what it means to
+        await assert_payments_equal(fresh_db_url, truth)
+
+
+async def test_a_record_rejected_where_the_band_overlaps_the_listing_is_rejected_once(
+    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+) -> None:
+    """An end read again an hour either side lists its last hour a second time (the listing
+    an hour early holds ``[end - 2 h, end - 1 h)``, the band all of ``[end - 2 h, end)``).
+    A malformed record there is one reject of the window, not two: else the run counts it
+    twice and the window owes it twice, so giving it up (``paysync.give_up_rejects``) leaves
+    the window owed and read again every run."""
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London",
+        faults="malformed=0.05,seed=6",
+    ) as emu:  # fmt: skip
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start)
+        config.sync.max_reject_rate = 0.5
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            rows = await conn.fetch(
+                """SELECT record_id, window_start, window_end, count(*) AS n FROM paysync.rejects
+                   WHERE record_id IS NOT NULL GROUP BY 1, 2, 3"""
+            )
+            with_id = await conn.fetchval(
+                "SELECT count(*) FROM paysync.rejects WHERE record_id IS NOT NULL"
+            )
+        finally:
+            await conn.close()
+        assert len(rows) > 20  # rejects with an id were read at all
+        assert [dict(r) for r in rows if r["n"] > 1] == []
+        assert with_id == len(rows)
+
+
+async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_again(
+    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+) -> None:
+    """The reverse disagreement: ``timezone`` says Europe/London while the provider means UTC
+    (the emulator's own reading without ``filter_tz``). In summer each filter then begins and
+    ends an hour late: the start is what its listing does not prove."""
+    with start_emulator("smarterpay", records=400_000, seed=61, token=sp.TOKEN) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start, timezone="Europe/London")
+        report = await run(config, emu)
+        assert report.outcome == "succeeded", report
+        truth = recent_truth(emu, start)
+        await assert_payments_equal(fresh_db_url, truth)
+        hour = timedelta(hours=1)
+        starts = {lo + hour for lo, _ in read_again}
+        # the windows begin at midnight (the end, the clock, carries a fraction of a second)
+        assert len(starts) >= 2 and all(s.time() == time(0) for s in starts), read_again
+        again = await run(config, emu)
+        assert again.outcome == "succeeded", again
+        await assert_payments_equal(fresh_db_url, truth)
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            changes = await conn.fetchval("SELECT count(*) FROM paysync.record_changes")
+        finally:
+            await conn.close()
+        assert changes == 0

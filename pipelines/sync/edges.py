@@ -7,9 +7,11 @@ the filter never pays (``make bench``, cost of certainty). A dense window's own 
 its ends instead. The provider's filter and the records' times disagree, if at all, by a zone
 offset: a whole number of quarter hours (INFERRED #135). So
 
-- a record listed less than a quarter hour after the window's start shows the filter began
-  less than a quarter hour late, so not late at all: nothing at the start was left out;
-- a record listed less than a quarter hour before the end (or later) shows the same of the end.
+- a record listed less than a quarter hour after the start the filter asked for shows the
+  filter began less than a quarter hour late, so not late at all: nothing at the start was
+  left out;
+- a record listed less than a quarter hour before the end the filter asked for (or later)
+  shows the same of the end.
 
 An end its listing does not prove is read again on its own, an hour either side of it (a
 *band*: whatever a disagreement of up to an hour left out lies in it), in the window's
@@ -46,14 +48,22 @@ def slack_pays(per_hour: float | None, page_size: int) -> bool:
 
 
 def bands(
-    start: datetime, end: datetime, first: datetime | None, last: datetime | None, pages: int
-) -> list[Interval]:
+    start: datetime, end: datetime, first: datetime | None, last: datetime | None, pages: int,
+    widen: timedelta = timedelta(0),
+) -> list[Interval]:  # fmt: skip
     """What to read again of ``[start, end)`` whose listing ran from ``first`` to ``last``
     (its earliest and latest record, None when it listed none): an hour either side of each end
     it does not prove. A window read in one page is read again whole, an hour past both ends
-    (one request, where two bands would be two)."""
-    proven_start = first is not None and first < start + QUARTER
-    proven_end = last is not None and last >= end - QUARTER
+    (one request, where two bands would be two).
+
+    The proof is against the bounds the filter asked for, ``widen`` past the ends and written
+    to the second (the fraction dropped), not against the window's: a filter a quarter hour
+    late still lists a record at ``asked start + 15 min``, and one a quarter hour early one at
+    ``asked end - 15 min`` (bounds may be inclusive), so neither of those proves anything."""
+    asked_start = (start - widen).replace(microsecond=0)
+    asked_end = (end + widen).replace(microsecond=0)
+    proven_start = first is not None and first < asked_start + QUARTER
+    proven_end = last is not None and last > asked_end - QUARTER
     if proven_start and proven_end:
         return []
     if pages <= 1 and not proven_start and not proven_end:

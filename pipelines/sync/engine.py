@@ -277,7 +277,7 @@ class SourceSync:
                 if paged is not None:
                     paged(result)  # the sizer and the worker: an end read again is a request or two
                 if start is not None and end is not None and spec.cursor_column:
-                    rejects += await self._ends(conn, target, start, end, slack, result)
+                    rejects += await self._ends(conn, target, start, end, slack, result, rejects)
                     await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
                 await self._merge_window(conn, target, result, rejects, start, end)
@@ -346,10 +346,12 @@ class SourceSync:
 
     async def _ends(
         self, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
-        slack: bool, result: loader.LoadResult,
+        slack: bool, result: loader.LoadResult, listed: list[Reject],
     ) -> list[Reject]:  # fmt: skip
         """The window's ends: read past with the slack, else proven by its listing or read
-        again (in the window's transaction) where it does not prove them."""
+        again (in the window's transaction) where it does not prove them. A record the
+        listing rejected that a band lists again is not a second reject (``listed``): the
+        window would owe it twice, and giving it up would leave one owed."""
         assert t.spec.window is not None
         reach = (ZONE_SLACK if slack else timedelta(0)) + timedelta(seconds=t.spec.window.widen_s)
         self.density.observe(t.spec.name, result.records, (end - start + 2 * reach).total_seconds())
@@ -357,9 +359,10 @@ class SourceSync:
             return []
         first, last = await loader.cursor_span(conn, t)
         rejects: list[Reject] = []
-        for lo, hi in edges.bands(start, end, first, last, result.pages):
+        seen = {r.record_id for r in listed if r.record_id is not None}
+        for lo, hi in edges.bands(start, end, first, last, result.pages, reach):
             label = f"window {start}..{end}, its end {lo}..{hi} read again"
-            pages = self.pages(t.spec, lo, hi, False, label)
+            pages = _new_rejects(self.pages(t.spec, lo, hi, False, label), seen)
             rejects += await loader.stage_pages(conn, t, pages, result, (start, end), append=True)
         return rejects
 
@@ -406,6 +409,15 @@ class SourceSync:
                 f"{len(rejects)} of {result.records} records failed validation (more than "
                 f"{self.settings.max_reject_rate:.0%}); provider contract changed? see paysync.rejects",
             )
+
+
+async def _new_rejects(pages: AsyncIterator[Page], seen: set[str]) -> AsyncIterator[Page]:
+    """The pages without the rejects of records already rejected (``seen``, which grows).
+    A reject without an id cannot be told from another: it is kept."""
+    async for page in pages:
+        fresh = [r for r in page.rejects if r.record_id is None or r.record_id not in seen]
+        seen.update(r.record_id for r in fresh if r.record_id is not None)
+        yield page._replace(rejects=fresh)
 
 
 class _TooManyRejects(Exception):
