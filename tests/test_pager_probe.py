@@ -123,3 +123,34 @@ async def test_a_probe_that_proves_nothing_still_leaves_each_window_its_confirma
     assert all(ids == [r["id"] for r in server.records] for ids in found)
     confirms = [r for r in server.requests if r.get("page_no") == "2"]
     assert len(confirms) == 4
+
+
+class ZeroBasedListing(Listing):
+    """As Listing, but ``page_no`` counts from 0 (the client's page n is its page n + 1), and
+    every request takes a moment, so windows page together."""
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        await asyncio.sleep(0.02)
+        self.requests.append(dict(params))
+        listed = self.records[: self.in_window] if "created_from" in params else self.records
+        size = min(int(params["limit"]), self.cap)
+        page = int(params["page_no"]) + 1
+        return {"payments": listed[(page - 1) * size : page * size]}
+
+
+async def test_empty_windows_ask_the_whole_list_where_pages_count_from_once() -> None:
+    # A backfill's oldest windows are empty, and an empty window cannot tell where pages count
+    # from (a server counting from 0 shows a small window empty at 1 too): each used to probe
+    # its own window (16 requests, and the origin stayed unknown). The whole list answers once.
+    server = ZeroBasedListing(total=1200, in_window=0)
+    size = PageSize(500)
+    found = await asyncio.gather(*(read(server, size) for _ in range(16)))
+    assert found == [[]] * 16
+    assert size.origin == 0
+    whole = [r for r in server.requests if "created_from" not in r]
+    assert [r["page_no"] for r in whole] == ["1", "0"]  # its first page, then page 0
+    # each window: its page 1, then (once the origin is known) its real first page, 0
+    assert len(server.requests) == 16 * 2 + 2
+    # A window holding records is then read from 0, whole.
+    later = ZeroBasedListing(total=1200, in_window=30)
+    assert await read(later, size) == [r["id"] for r in later.records[:30]]

@@ -41,7 +41,7 @@ from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
 from pipelines.sync.ahead import Ahead, Lanes, pages_left, wire
-from pipelines.sync.origin import counts_from_zero
+from pipelines.sync.origin import counts_from_zero, whole_list_counts_from_zero
 
 MAX_PAGES_PER_WINDOW = 100_000
 # INFERRED: no provider caps a list page below this. A page shorter than this that a confirming
@@ -63,6 +63,8 @@ class PageSize:
     probed: bool = False  # this run has asked the whole list for a full page once (``_probe``)
     # set when that probe's answer is in: other windows' short pages wait for it, not confirm
     probe_done: asyncio.Event = field(default_factory=asyncio.Event)
+    origin_asked: bool = False  # this run asked the whole list where it counts from (empty window)
+    origin_done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def served(self, items: int) -> None:
         if items > self.proven:
@@ -282,14 +284,29 @@ class Pager:
         self, paginator: Paginator, window: Mapping[str, str], items: list[Any]
     ) -> None:
         if self.size.origin is None:
-            zero = await counts_from_zero(
-                self.http, self.spec, paginator, window, items, self.size.ask
-            )
+            if items or not window:
+                zero = await counts_from_zero(
+                    self.http, self.spec, paginator, window, items, self.size.ask
+                )
+            else:
+                zero = await self._whole_list_origin(paginator)
             if zero is not None:
                 self.size.origin, self.size.dirty = (0 if zero else 1), True
         # Another window of the stream may have settled it while this one was asked for.
         if self.size.origin == 0 and not isinstance(paginator, FromZero):
             raise _FromZero
+
+    async def _whole_list_origin(self, paginator: Paginator) -> bool | None:
+        """An empty window asks the whole list, once per stream and run; windows meanwhile
+        wait for that answer (then in ``size.origin``) rather than each probing."""
+        if self.size.origin_asked:
+            await self.size.origin_done.wait()
+            return None
+        self.size.origin_asked = True
+        try:
+            return await whole_list_counts_from_zero(self.http, self.spec, paginator, self.size.ask)
+        finally:
+            self.size.origin_done.set()
 
     async def _probe(self, paginator: Paginator, count: int) -> bool:
         """One request per stream and run for a full page of the whole list (no date filter):
