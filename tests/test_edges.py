@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipelines.sync.edges import Density, bands, slack_pays
+from pipelines.sync.edges import Costs, Density, bands, slack_pages, slack_pays
 
 S = datetime(2026, 7, 1, tzinfo=UTC)
 E = S + timedelta(days=7)
@@ -75,3 +75,23 @@ def test_the_proof_is_against_the_bounds_the_filter_asked_for() -> None:
     frac = S + timedelta(milliseconds=700)
     assert bands(frac, E, S + 15 * M - s1, E, pages=5, widen=s1) == [(frac - H, frac + H)]
     assert bands(frac, E, S + 15 * M - 2 * s1, E, pages=5, widen=s1) == []
+
+
+def test_the_slack_costs_a_page_where_it_crosses_a_page_boundary() -> None:
+    assert slack_pages(2506, 2497, 500) == 1  # five pages become six
+    assert slack_pages(2490, 2480, 500) == 0
+    assert slack_pages(10, 0, 500) == 1  # an empty window's slack records still need a page
+    assert slack_pages(0, 0, 500) == 0
+
+
+def test_each_stream_reads_what_cost_its_windows_less() -> None:
+    costs = Costs()
+    # nothing measured: the density decides (2 an hour: the slack; 30: the proof)
+    assert costs.slack("mandates", 2, 500) and not costs.slack("payments", 30, 500)
+    costs.add("mandates", slack_pages=1, band_requests=0.0)  # as the bench's account windows
+    costs.add("mandates", slack_pages=1, band_requests=1.0)
+    assert not costs.slack("mandates", 2, 500)  # 2 pages against 1 band request: prove
+    costs.add("mandates", slack_pages=0, band_requests=2.0)
+    assert costs.slack("mandates", 2, 500)  # 2 against 3: the slack again
+    costs.add("payments", slack_pages=0, band_requests=0.0)  # a draw: the density decides
+    assert not costs.slack("payments", 30, 500)

@@ -98,9 +98,10 @@ async def test_filter_zone_an_hour_off_reads_each_unproven_end_again(
         assert report.outcome == "succeeded", report
         truth = recent_truth(emu, start)
         await assert_payments_equal(fresh_db_url, truth)
-        # the windows after the first knew the density and proved their ends: with the filter
-        # an hour early, each one's end was read again (two windows of 7 days and 6.5)
-        assert len(read_again) >= 2, read_again
+        # the window after the first knew the density and proved its ends: with the filter an
+        # hour early, its end was read again (after that a band costs more than the slack saves,
+        # and the stream may read the slack again: edges.Costs)
+        assert len(read_again) >= 1, read_again
         again = await run(config, emu)
         assert again.outcome == "succeeded", again
         await assert_payments_equal(fresh_db_url, truth)
@@ -248,7 +249,7 @@ async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_a
         hour = timedelta(hours=1)
         starts = {lo + hour for lo, _ in read_again}
         # the windows begin at midnight (the end, the clock, carries a fraction of a second)
-        assert len(starts) >= 2 and all(s.time() == time(0) for s in starts), read_again
+        assert len(starts) >= 1 and all(s.time() == time(0) for s in starts), read_again
         again = await run(config, emu)
         assert again.outcome == "succeeded", again
         await assert_payments_equal(fresh_db_url, truth)

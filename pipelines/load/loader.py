@@ -123,15 +123,31 @@ async def stage_pages(
     return rejects
 
 
-async def cursor_span(conn: asyncpg.Connection, t: Target) -> tuple[Any, Any]:
-    """The earliest and latest cursor among the staged records (None, None: none readable),
-    read as the merge reads them (the transaction's zone): whether a window's listing reached
-    its ends (``pipelines/sync/edges.py``)."""
+@dataclass(frozen=True)
+class Census:
+    """What a window's staged records span (cursors read as the merge reads them)."""
+
+    first: Any  # earliest and latest cursor staged (None: none readable)
+    last: Any
+    inside: int  # staged records whose cursor lies in the window
+    first_inside: Any
+    last_inside: Any
+
+
+async def census(conn: asyncpg.Connection, t: Target, start: datetime, end: datetime) -> Census:
+    """One pass over ``_stage``: whether a window's listing reached its ends, and what reading
+    past them cost (``pipelines/sync/edges.py``)."""
     column = next(c for c in t.spec.columns if c.name == t.spec.cursor_column)
     row = await conn.fetchrow(
-        f"SELECT min(at) AS first, max(at) AS last FROM (SELECT {projection(column)} AS at FROM _stage) s"
-    )
-    return (row["first"], row["last"]) if row is not None else (None, None)
+        f"""SELECT min(at) AS first, max(at) AS last,
+                   count(DISTINCT id) FILTER (WHERE at >= $1 AND at < $2) AS inside,
+                   min(at) FILTER (WHERE at >= $1 AND at < $2) AS first_inside,
+                   max(at) FILTER (WHERE at >= $1 AND at < $2) AS last_inside
+            FROM (SELECT id, {projection(column)} AS at FROM _stage) s""",
+        start, end,
+    )  # fmt: skip
+    assert row is not None
+    return Census(row["first"], row["last"], row["inside"], row["first_inside"], row["last_inside"])
 
 
 async def trim_to_window(

@@ -55,6 +55,7 @@ class SourceSync:
         self.now = now or request.as_of or datetime.now(UTC)
         self.page_sizes = PageSizes(source.name, {})  # what run() loads from paysync.page_sizes
         self.density = edges.Density()  # records an hour by stream: slack or proven ends
+        self.costs = edges.Costs()  # what each of the two cost this run's windows, by stream
         names = request.streams or tuple(connector.streams)
         self.specs = [connector.streams[n] for n in names]
         self.sql: dict[str, StreamSql] = {
@@ -342,7 +343,8 @@ class SourceSync:
         records beyond the ends can be told apart and left out (a cursor column)."""
         if spec.window is None or start is None or end is None or not spec.cursor_column:
             return False
-        return edges.slack_pays(self.density.per_hour(spec.name), self.page_sizes.get(spec).ask)
+        ask = self.page_sizes.get(spec).ask
+        return self.costs.slack(spec.name, self.density.per_hour(spec.name), ask)
 
     async def _ends(
         self, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
@@ -353,17 +355,28 @@ class SourceSync:
         listing rejected that a band lists again is not a second reject (``listed``): the
         window would owe it twice, and giving it up would leave one owed."""
         assert t.spec.window is not None
-        reach = (ZONE_SLACK if slack else timedelta(0)) + timedelta(seconds=t.spec.window.widen_s)
-        self.density.observe(t.spec.name, result.records, (end - start + 2 * reach).total_seconds())
-        if slack:
+        name, widen = t.spec.name, timedelta(seconds=t.spec.window.widen_s)
+        reach = (ZONE_SLACK if slack else timedelta(0)) + widen
+        self.density.observe(name, result.records, (end - start + 2 * reach).total_seconds())
+        seen = await loader.census(conn, t, start, end)
+        ask = self.page_sizes.get(t.spec).ask
+        if slack:  # what it cost, and what proving the ends would have
+            proof = edges.bands(start, end, seen.first_inside, seen.last_inside,
+                                -(-seen.inside // ask), widen)  # fmt: skip
+            self.costs.add(name, edges.slack_pages(result.records, seen.inside, ask), len(proof))
             return []
-        first, last = await loader.cursor_span(conn, t)
         rejects: list[Reject] = []
-        seen = {r.record_id for r in listed if r.record_id is not None}
-        for lo, hi in edges.bands(start, end, first, last, result.pages, reach):
+        pages, records = result.pages, result.records  # the listing's, before any band
+        rejected = {r.record_id for r in listed if r.record_id is not None}
+        for lo, hi in edges.bands(start, end, seen.first, seen.last, result.pages, reach):
             label = f"window {start}..{end}, its end {lo}..{hi} read again"
-            pages = _new_rejects(self.pages(t.spec, lo, hi, False, label), seen)
-            rejects += await loader.stage_pages(conn, t, pages, result, (start, end), append=True)
+            band = _new_rejects(self.pages(t.spec, lo, hi, False, label), rejected)
+            rejects += await loader.stage_pages(conn, t, band, result, (start, end), append=True)
+        per_hour = self.density.per_hour(name) or 0.0
+        would = round(per_hour * 2 * ZONE_SLACK.total_seconds() / edges.HOUR)  # records past
+        self.costs.add(
+            name, edges.slack_pages(records + would, records, ask), result.pages - pages,
+        )  # fmt: skip
         return rejects
 
     async def pages(
