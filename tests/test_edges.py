@@ -90,8 +90,15 @@ def test_each_stream_reads_what_cost_its_windows_less() -> None:
     assert costs.slack("mandates", 2, 500) and not costs.slack("payments", 30, 500)
     costs.add("mandates", slack_pages=1, band_requests=0.0)  # as the bench's account windows
     costs.add("mandates", slack_pages=1, band_requests=1.0)
-    assert not costs.slack("mandates", 2, 500)  # 2 pages against 1 band request: prove
+    assert not costs.slack("mandates", 2, 500)  # 1.5 pages against 1 band request: prove
     costs.add("mandates", slack_pages=0, band_requests=2.0)
-    assert costs.slack("mandates", 2, 500)  # 2 against 3: the slack again
+    assert costs.slack("mandates", 2, 500)  # 0.75 against 2.5: the slack again
+    # older windows weigh less: ten empty windows (only proving costs) and then two dense ones
+    for _ in range(10):
+        costs.add("cards", slack_pages=0, band_requests=1.0)
+    assert costs.slack("cards", 2, 500)  # 0 pages against 2.0 requests
+    costs.add("cards", slack_pages=1, band_requests=0.0)
+    costs.add("cards", slack_pages=1, band_requests=0.0)
+    assert not costs.slack("cards", 2, 500)  # 1.5 against 0.5 (summed, the slack: 2 against 10)
     costs.add("payments", slack_pages=0, band_requests=0.0)  # a draw: the density decides
     assert not costs.slack("payments", 30, 500)

@@ -111,7 +111,8 @@ class Density:
 
 
 class Costs:
-    """Per stream, the requests the slack and the proof cost (or would have) in this run."""
+    """Per stream, the requests the slack and the proof cost (or would have) this run's latest
+    windows."""
 
     def __init__(self) -> None:
         self._spent: dict[str, tuple[float, float]] = {}  # stream -> (slack pages, band requests)
@@ -124,8 +125,11 @@ class Costs:
         return slack < proof
 
     def add(self, stream: str, slack_pages: float, band_requests: float) -> None:
+        """A window's costs; the earlier ones weigh half as much with each window after them,
+        so the choice follows the stretch of history being read (a backfill's empty oldest
+        windows, where only proving costs, say nothing of the dense ones after them)."""
         slack, proof = self._spent.get(stream, (0.0, 0.0))
-        self._spent[stream] = (slack + slack_pages, proof + band_requests)
+        self._spent[stream] = (slack / 2 + slack_pages, proof / 2 + band_requests)
 
 
 def slack_pages(listed: int, inside: int, page_size: int) -> int:
