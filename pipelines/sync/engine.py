@@ -277,6 +277,9 @@ class SourceSync:
                 )
                 if paged is not None:
                     paged(result)  # the sizer and the worker: an end read again is a request or two
+                if start is not None and end is not None and spec.window is not None:
+                    listed = _listed(spec, start, end, slack).total_seconds()
+                    self.density.observe(spec.name, result.records, listed)
                 if start is not None and end is not None and spec.cursor_column:
                     rejects += await self._ends(conn, target, start, end, slack, result, rejects)
                     await loader.trim_to_window(conn, target, start, end)
@@ -357,7 +360,6 @@ class SourceSync:
         assert t.spec.window is not None
         name, widen = t.spec.name, timedelta(seconds=t.spec.window.widen_s)
         reach = (ZONE_SLACK if slack else timedelta(0)) + widen
-        self.density.observe(name, result.records, (end - start + 2 * reach).total_seconds())
         seen = await loader.census(conn, t, start, end)
         ask = self.page_sizes.get(t.spec).ask
         if slack:  # what it cost, and what proving the ends would have
@@ -388,12 +390,17 @@ class SourceSync:
         window: dict[str, str] = {}
         narrow = None
         span = None
+        expect = None
         if spec.window is not None and start is not None and end is not None:
             zone = self.source.timezone
             reach = ZONE_SLACK if slack else timedelta(0)
             window = filter_params(spec.window, zone, start, end, reach)
             widen = timedelta(seconds=spec.window.widen_s) + reach
             span = (start - widen, end + widen)  # what the filter lists: pages left (ahead.py)
+            per_hour = self.density.per_hour(spec.name)
+            if per_hour is not None:
+                hours = _listed(spec, start, end, slack).total_seconds() / edges.HOUR
+                expect = per_hour * hours / self.page_sizes.get(spec).ask
             if spec.cursor_column and spec.cursor_order:
                 # one second's records, read alone when they straddled a page boundary (ties)
                 narrow = partial(filter_params, spec.window, zone, end=None)
@@ -401,7 +408,7 @@ class SourceSync:
             label = f"window {start}..{end}" if start is not None else "whole list"
         pager = Pager(
             self.http, self.source.name, spec, self.page_sizes.get(spec), window, label,
-            self.lanes, narrow, span=span,
+            self.lanes, narrow, span=span, expect=expect,
         )  # fmt: skip
         async for page in pager.pages():
             yield page
@@ -460,6 +467,13 @@ class _RoundRobin:
     def drop(self, name: str) -> None:
         if name in self._order:
             self._order.remove(name)
+
+
+def _listed(spec: StreamSpec, start: datetime, end: datetime, slack: bool) -> timedelta:
+    """The stretch of time a window's filter lists: the window, widened, and the slack."""
+    assert spec.window is not None
+    reach = timedelta(seconds=spec.window.widen_s) + (ZONE_SLACK if slack else timedelta(0))
+    return end - start + 2 * reach
 
 
 def _count(counts: RunCounts, result: loader.LoadResult) -> None:

@@ -28,6 +28,7 @@ until settled, then remembered (``origin.counts_from_zero``).
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -144,6 +145,9 @@ class Pager:
     # the times the window's filter spans: how much of it the pages read so far covered tells
     # how many pages are left, so that many are requested ahead (ahead.pages_left)
     span: tuple[datetime, datetime] | None = None
+    # pages the window should hold at the stream's density so far (engine): how far to ask
+    # ahead where the records tell nothing (no creation order, as submission lines)
+    expect: float | None = None
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -257,7 +261,16 @@ class Pager:
                 ):
                     params = None  # the page size is proven now: the short page was the end
                 span = self.span if window is self.window_params else None  # not a tie's second
-                ahead.prefetch(params, pages_left(span, tail, received, asked or self.size.ask))
+                left = pages_left(span, tail, received, asked or self.size.ask)
+                if left is None and span is not None and self.expect is not None:
+                    # guesses past the expected end were most of the requests dropped unread
+                    # (make bench: submission lines, 127 a backfill)
+                    left = (
+                        max(1, math.ceil(self.expect - ahead.read))
+                        if ahead.read < self.expect
+                        else None
+                    )
+                ahead.prefetch(params, left)
                 if settle:
                     # The origin probe goes out while the next pages are on the wire (a latency
                     # saved on every stream's first read); nothing of the window is yielded
