@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from pipelines.sync.edges import Costs, Density, bands, slack_pages, slack_pays
 
 S = datetime(2026, 7, 1, tzinfo=UTC)
@@ -58,7 +60,8 @@ def test_density_is_this_runs_once_read_else_the_ledgers() -> None:
     assert density.per_hour("mandates") is None
     density.observe("payments", 30, 2 * 3600)
     density.observe("payments", 10, 2 * 3600)
-    assert density.per_hour("payments") == 10.0
+    # the earlier window weighs half: (15 + 10) records over (1 + 2) hours
+    assert density.per_hour("payments") == pytest.approx(25 / 3)
 
 
 def test_the_proof_is_against_the_bounds_the_filter_asked_for() -> None:

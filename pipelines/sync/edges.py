@@ -79,12 +79,12 @@ def bands(
 
 
 class Density:
-    """Records an hour each stream of one source listed: this run's windows once one was read,
-    else the ledger's windows of the last 30 days the stream was read in."""
+    """Records an hour each stream of one source listed: this run's latest windows once one was
+    read, else the ledger's windows of the last 30 days the stream was read in."""
 
     def __init__(self, ledger: dict[str, float] | None = None) -> None:
         self._ledger = dict(ledger or {})
-        self._run: dict[str, tuple[int, float]] = {}  # stream -> (records, seconds listed)
+        self._run: dict[str, tuple[float, float]] = {}  # stream -> (records, seconds listed)
 
     @classmethod
     async def load(cls, conn: asyncpg.Connection, source: str) -> Density:
@@ -106,8 +106,11 @@ class Density:
         return self._ledger.get(stream)
 
     def observe(self, stream: str, records: int, seconds: float) -> None:
-        had_records, had_seconds = self._run.get(stream, (0, 0.0))
-        self._run[stream] = (had_records + records, had_seconds + seconds)
+        """A window read: earlier ones weigh half as much with each window after them, so the
+        density follows the stretch of history being read (a backfill's empty oldest windows
+        say nothing of the dense ones after them)."""
+        had_records, had_seconds = self._run.get(stream, (0.0, 0.0))
+        self._run[stream] = (had_records / 2 + records, had_seconds / 2 + seconds)
 
 
 class Costs:
