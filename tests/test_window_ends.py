@@ -19,7 +19,7 @@ import pytest
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smarterpay import STREAMS
 from pipelines.store.settings import DatabaseSettings, Settings, SmarterPaySource, SyncSettings
-from pipelines.sync import edges, service
+from pipelines.sync import edges, engine, service
 from pipelines.sync.plan import SyncRequest
 from tests import test_sync_smarterpay as sp
 from tests.truth import differences
@@ -259,3 +259,43 @@ async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_a
         finally:
             await conn.close()
         assert changes == 0
+
+
+async def test_a_done_window_read_again_settles_its_ends_by_what_it_stored(
+    fresh_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A done window read again for its open records (outside the lookback) needs no second
+    read of an end where no stored record near it is missing from the listing. With the filter
+    an hour early, stored payments in the window's last hour are missing from its listing:
+    that end must still be read again, or they would be marked deleted."""
+    reopened: list[Any] = []
+    load = engine.SourceSync.load_window
+
+    async def spy(self: Any, spec: Any, window: Any, run_id: int, paged: Any = None,
+                  reopen: bool = False) -> Any:  # fmt: skip
+        if reopen:
+            reopened.append(window)
+        return await load(self, spec, window, run_id, paged, reopen)
+
+    monkeypatch.setattr(engine.SourceSync, "load_window", spy)
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London"
+    ) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+        config = settings(fresh_db_url, emu, start)  # timezone UTC: one hour off
+        assert (await run(config, emu)).outcome == "succeeded"
+        emu.clock_advance(2 * 86400)  # the last windows leave the one-day lookback, still open
+        again = await run(config, emu)
+        assert again.outcome == "succeeded", again
+        assert reopened, "no done window was read again: the test proves nothing"
+        await assert_payments_equal(fresh_db_url, recent_truth(emu, start))
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            deletes = await conn.fetchval(
+                "SELECT count(*) FROM paysync.record_changes WHERE change_kind = 'delete'"
+            )
+        finally:
+            await conn.close()
+        assert deletes == 0

@@ -134,6 +134,19 @@ class Census:
     last_inside: Any
 
 
+async def unlisted_between(conn: asyncpg.Connection, t: Target, lo: datetime, hi: datetime) -> bool:
+    """Whether a live stored record with its cursor in ``[lo, hi)`` is missing from the staged
+    listing: one delete-marking would mark deleted (``pipelines/sync/edges.py``)."""
+    cursor = t.spec.cursor_column
+    found = await conn.fetchval(
+        f"""SELECT EXISTS (SELECT 1 FROM {t.sql.table} r WHERE r.source = $1
+               AND r._deleted_at IS NULL AND r.{cursor} >= $2 AND r.{cursor} < $3
+               AND NOT EXISTS (SELECT 1 FROM _stage s WHERE s.id = r.id))""",
+        t.source, lo, hi,
+    )  # fmt: skip
+    return bool(found)
+
+
 async def census(conn: asyncpg.Connection, t: Target, start: datetime, end: datetime) -> Census:
     """One pass over ``_stage``: whether a window's listing reached its ends, and what reading
     past them cost (``pipelines/sync/edges.py``)."""

@@ -55,7 +55,7 @@ def slack_pays(per_hour: float | None, page_size: int) -> bool:
 
 def bands(
     start: datetime, end: datetime, first: datetime | None, last: datetime | None, pages: int,
-    widen: timedelta = timedelta(0),
+    widen: timedelta = timedelta(0), settled: tuple[bool, bool] = (False, False),
 ) -> list[Interval]:  # fmt: skip
     """What to read again of ``[start, end)`` whose listing ran from ``first`` to ``last``
     (its earliest and latest record, None when it listed none): an hour either side of each end
@@ -65,11 +65,12 @@ def bands(
     The proof is against the bounds the filter asked for, ``widen`` past the ends and written
     to the second (the fraction dropped), not against the window's: a filter a quarter hour
     late still lists a record at ``asked start + 15 min``, and one a quarter hour early one at
-    ``asked end - 15 min`` (bounds may be inclusive), so neither of those proves anything."""
+    ``asked end - 15 min`` (bounds may be inclusive), so neither of those proves anything.
+    ``settled``: the start, the end, known to need no second read for another reason."""
     asked_start = (start - widen).replace(microsecond=0)
     asked_end = (end + widen).replace(microsecond=0)
-    proven_start = first is not None and first < asked_start + QUARTER
-    proven_end = last is not None and last > asked_end - QUARTER
+    proven_start = settled[0] or (first is not None and first < asked_start + QUARTER)
+    proven_end = settled[1] or (last is not None and last > asked_end - QUARTER)
     if proven_start and proven_end:
         return []
     if pages <= 1 and not proven_start and not proven_end:

@@ -244,7 +244,8 @@ class SourceSync:
             paged.set()
 
         try:
-            result = await self.load_window(plan.spec, window, report.run_id, read)
+            reopened = window is not None and window in plan.reopen
+            result = await self.load_window(plan.spec, window, report.run_id, read, reopened)
         except (ContractChangedError, ProviderRequestError) as exc:
             stream.error = str(exc)
             queue.drop(name)
@@ -258,10 +259,10 @@ class SourceSync:
 
     async def load_window(
         self, spec: StreamSpec, window: tuple[datetime, datetime] | None, run_id: int,
-        paged: Callable[[loader.LoadResult], None] | None = None,
+        paged: Callable[[loader.LoadResult], None] | None = None, reopened: bool = False,
     ) -> loader.LoadResult:  # fmt: skip
         """One window in one transaction; ``paged`` is called once its pages are all read and
-        staged, before the merge."""
+        staged, before the merge. ``reopened``: a done window read again for its open records."""
         start, end = window or (None, None)
         target = loader.Target(self.source.name, spec, self.sql[spec.name], run_id)
         result = loader.LoadResult()
@@ -281,7 +282,9 @@ class SourceSync:
                     listed = _listed(spec, start, end, slack).total_seconds()
                     self.density.observe(spec.name, result.records, listed)
                 if start is not None and end is not None and spec.cursor_column:
-                    rejects += await self._ends(conn, target, start, end, slack, result, rejects)
+                    rejects += await self._ends(
+                        conn, target, start, end, slack, result, rejects, reopened
+                    )
                     await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
                 await self._merge_window(conn, target, result, rejects, start, end)
@@ -351,7 +354,7 @@ class SourceSync:
 
     async def _ends(
         self, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
-        slack: bool, result: loader.LoadResult, listed: list[Reject],
+        slack: bool, result: loader.LoadResult, listed: list[Reject], reopened: bool = False,
     ) -> list[Reject]:  # fmt: skip
         """The window's ends: read past with the slack, else proven by its listing or read
         again (in the window's transaction) where it does not prove them. A record the
@@ -370,7 +373,18 @@ class SourceSync:
         rejects: list[Reject] = []
         pages, records = result.pages, result.records  # the listing's, before any band
         rejected = {r.record_id for r in listed if r.record_id is not None}
-        for lo, hi in edges.bands(start, end, seen.first, seen.last, result.pages, reach):
+        settled = (False, False)
+        if reopened:
+            # A done window read again (its open records, not the lookback) settled its ends
+            # when it was read: an end needs no second read when no stored record within an
+            # hour of it is missing from the listing (none could be marked deleted falsely),
+            # as records created since, dated that far back, are read by no incremental run
+            # anywhere (INFERRED #135).
+            settled = (
+                not await loader.unlisted_between(conn, t, start, min(end, start + ZONE_SLACK)),
+                not await loader.unlisted_between(conn, t, max(start, end - ZONE_SLACK), end),
+            )
+        for lo, hi in edges.bands(start, end, seen.first, seen.last, result.pages, reach, settled):
             label = f"window {start}..{end}, its end {lo}..{hi} read again"
             band = _new_rejects(self.pages(t.spec, lo, hi, False, label), rejected)
             rejects += await loader.stage_pages(conn, t, band, result, (start, end), append=True)
