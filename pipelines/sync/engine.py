@@ -365,25 +365,24 @@ class SourceSync:
         reach = (ZONE_SLACK if slack else timedelta(0)) + widen
         seen = await loader.census(conn, t, start, end)
         ask = self.page_sizes.get(t.spec).ask
+        # A done window read again (its open records, not the lookback) settled its ends when
+        # it was read: an end needs no second read when no stored record within an hour of it
+        # is missing from the listing (none could be marked deleted falsely), as records
+        # created since, dated that far back, are read by no incremental run anywhere (#135).
+        settled = (False, False)
+        if reopened:
+            settled = (
+                not await loader.unlisted_between(conn, t, start, min(end, start + ZONE_SLACK)),
+                not await loader.unlisted_between(conn, t, max(start, end - ZONE_SLACK), end),
+            )
         if slack:  # what it cost, and what proving the ends would have
             proof = edges.bands(start, end, seen.first_inside, seen.last_inside,
-                                -(-seen.inside // ask), widen)  # fmt: skip
+                                -(-seen.inside // ask), widen, settled)  # fmt: skip
             self.costs.add(name, edges.slack_pages(result.records, seen.inside, ask), len(proof))
             return []
         rejects: list[Reject] = []
         pages, records = result.pages, result.records  # the listing's, before any band
         rejected = {r.record_id for r in listed if r.record_id is not None}
-        settled = (False, False)
-        if reopened:
-            # A done window read again (its open records, not the lookback) settled its ends
-            # when it was read: an end needs no second read when no stored record within an
-            # hour of it is missing from the listing (none could be marked deleted falsely),
-            # as records created since, dated that far back, are read by no incremental run
-            # anywhere (INFERRED #135).
-            settled = (
-                not await loader.unlisted_between(conn, t, start, min(end, start + ZONE_SLACK)),
-                not await loader.unlisted_between(conn, t, max(start, end - ZONE_SLACK), end),
-            )
         for lo, hi in edges.bands(start, end, seen.first, seen.last, result.pages, reach, settled):
             label = f"window {start}..{end}, its end {lo}..{hi} read again"
             band = _new_rejects(self.pages(t.spec, lo, hi, False, label), rejected)
