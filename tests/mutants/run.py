@@ -52,7 +52,7 @@ MUTANTS = (
         ("tests/test_sync_smarterpay.py::test_full_sync_equals_truth", "tests/test_oracle.py"),
     ),
     Mutant(
-        "ledger-before-data", "pipelines/sync/engine.py",
+        "ledger-before-data", "pipelines/sync/reading.py",
         "                if not await loader.lock_window(conn, target, start, end):\n"
         "                    result.skipped = True\n                    return result\n",
         "                if not await loader.lock_window(conn, target, start, end):\n"
@@ -104,7 +104,7 @@ MUTANTS = (
          "tests/test_losses.py::test_sync_does_not_overwrite_a_newer_webhook"),
     ),
     Mutant(
-        "rejects-not-owed", "pipelines/sync/engine.py",
+        "rejects-not-owed", "pipelines/sync/reading.py",
         "            owed = await loader.owed_rejects(conn, t, rejects)",
         "            owed = 0",
         ("tests/test_losses.py::test_rejected_records_load_when_served_correctly",),
