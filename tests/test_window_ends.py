@@ -1,14 +1,16 @@
 """Dense windows prove their ends from their own listing instead of reading an hour past them
 (pipelines/sync/edges.py, INFERRED #135), and read an end again where the listing does not
 prove it. The emulator holds 400,000 payments over two years (about 23 an hour: dense enough
-that the hour of slack costs more than proving); the sync reads the last twenty days, one window at a time (the first one reads the slack,
-its density decides the others'). With the
+that the hour of slack costs more than proving); the sync reads the last twenty days, one
+window at a time (the first one reads the slack, its density decides the others'). With the
 filter zone an hour off (the provider means London in summer, ``timezone`` says UTC) every
 window's listing stops an hour early, so its end is read again: the database still equals the
 truth, and a second run changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,30 @@ def settings(db_url: str, emu: Any, start: date, **source: Any) -> Settings:
         sync=SyncSettings(lag_seconds=0, retry_budget_seconds=60),
         sources=[src],
     )
+
+
+@contextmanager
+def dense_summer(quirks: str | None = None, **options: Any) -> Iterator[tuple[Any, date]]:
+    """The 400,000-payment emulator, its clock frozen in summer, and the sync's start date
+    (``DAYS`` back); ``quirks``/``options`` as ``start_emulator`` takes them."""
+    with start_emulator(
+        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks=quirks, **options
+    ) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        yield emu, (emu.clock_now() - timedelta(days=DAYS)).date()
+
+
+async def changes(db_url: str, kind: str | None = None) -> int:
+    """Rows in ``paysync.record_changes`` (of one ``change_kind`` when given)."""
+    conn = await asyncpg.connect(db_url)
+    try:
+        return int(await conn.fetchval(
+            "SELECT count(*) FROM paysync.record_changes WHERE $1::text IS NULL OR change_kind = $1",
+            kind,
+        ))  # fmt: skip
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
@@ -87,12 +113,7 @@ async def assert_payments_equal(db_url: str, truth: list[dict[str, Any]]) -> Non
 async def test_filter_zone_an_hour_off_reads_each_unproven_end_again(
     fresh_db_url: str, read_again: list[tuple[Any, ...]]
 ) -> None:
-    with start_emulator(
-        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London"
-    ) as emu:
-        emu.clock_set(SUMMER)
-        emu.clock_freeze(True)
-        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+    with dense_summer("filter_tz=Europe/London") as (emu, start):
         config = settings(fresh_db_url, emu, start)  # timezone UTC: one hour off
         report = await run(config, emu)
         assert report.outcome == "succeeded", report
@@ -105,23 +126,13 @@ async def test_filter_zone_an_hour_off_reads_each_unproven_end_again(
         again = await run(config, emu)
         assert again.outcome == "succeeded", again
         await assert_payments_equal(fresh_db_url, truth)
-        conn = await asyncpg.connect(fresh_db_url)
-        try:
-            changes = await conn.fetchval("SELECT count(*) FROM paysync.record_changes")
-        finally:
-            await conn.close()
-        assert changes == 0  # no false delete, no undelete, no churn
+        assert await changes(fresh_db_url) == 0  # no false delete, no undelete, no churn
 
 
 async def test_filter_zone_right_proves_dense_ends_without_reading_them_again(
     fresh_db_url: str, read_again: list[tuple[Any, ...]]
 ) -> None:
-    with start_emulator(
-        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London"
-    ) as emu:
-        emu.clock_set(SUMMER)
-        emu.clock_freeze(True)
-        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+    with dense_summer("filter_tz=Europe/London") as (emu, start):
         config = settings(fresh_db_url, emu, start, timezone="Europe/London")
         report = await run(config, emu)
         assert report.outcome == "succeeded", report
@@ -170,11 +181,7 @@ async def test_an_end_a_quarter_hour_short_is_not_taken_as_proven(fresh_db_url: 
     after a payment, the listing's last record is that payment, exactly a quarter hour before
     the end: it proves nothing, since a filter ending 15 minutes early lists it too. The
     payments after it, up to the end, must still be loaded."""
-    with start_emulator(
-        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Asia/Kathmandu"
-    ) as emu:
-        emu.clock_set(SUMMER)
-        emu.clock_freeze(True)
+    with dense_summer("filter_tz=Asia/Kathmandu") as (emu, _):
         times = sorted(_at(r) for r in emu.truth("payments"))
         quarter, second = timedelta(minutes=15), timedelta(seconds=1)
         # a payment with others in the quarter hour after it (what a false proof would lose)
@@ -204,13 +211,7 @@ async def test_a_record_rejected_where_the_band_overlaps_the_listing_is_rejected
     A malformed record there is one reject of the window, not two: else the run counts it
     twice and the window owes it twice, so giving it up (``paysync.give_up_rejects``) leaves
     the window owed and read again every run."""
-    with start_emulator(
-        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London",
-        faults="malformed=0.05,seed=6",
-    ) as emu:  # fmt: skip
-        emu.clock_set(SUMMER)
-        emu.clock_freeze(True)
-        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+    with dense_summer("filter_tz=Europe/London", faults="malformed=0.05,seed=6") as (emu, start):
         config = settings(fresh_db_url, emu, start)
         config.sync.max_reject_rate = 0.5
         report = await run(config, emu)
@@ -237,10 +238,7 @@ async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_a
     """The reverse disagreement: ``timezone`` says Europe/London while the provider means UTC
     (the emulator's own reading without ``filter_tz``). In summer each filter then begins and
     ends an hour late: the start is what its listing does not prove."""
-    with start_emulator("smarterpay", records=400_000, seed=61, token=sp.TOKEN) as emu:
-        emu.clock_set(SUMMER)
-        emu.clock_freeze(True)
-        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+    with dense_summer() as (emu, start):
         config = settings(fresh_db_url, emu, start, timezone="Europe/London")
         report = await run(config, emu)
         assert report.outcome == "succeeded", report
@@ -253,12 +251,7 @@ async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_a
         again = await run(config, emu)
         assert again.outcome == "succeeded", again
         await assert_payments_equal(fresh_db_url, truth)
-        conn = await asyncpg.connect(fresh_db_url)
-        try:
-            changes = await conn.fetchval("SELECT count(*) FROM paysync.record_changes")
-        finally:
-            await conn.close()
-        assert changes == 0
+        assert await changes(fresh_db_url) == 0
 
 
 async def test_a_done_window_read_again_settles_its_ends_by_what_it_stored(
@@ -278,12 +271,7 @@ async def test_a_done_window_read_again_settles_its_ends_by_what_it_stored(
         return await load(self, spec, window, run_id, paged, reopen)
 
     monkeypatch.setattr(engine.SourceSync, "load_window", spy)
-    with start_emulator(
-        "smarterpay", records=400_000, seed=61, token=sp.TOKEN, quirks="filter_tz=Europe/London"
-    ) as emu:
-        emu.clock_set(SUMMER)
-        emu.clock_freeze(True)
-        start = (emu.clock_now() - timedelta(days=DAYS)).date()
+    with dense_summer("filter_tz=Europe/London") as (emu, start):
         config = settings(fresh_db_url, emu, start)  # timezone UTC: one hour off
         assert (await run(config, emu)).outcome == "succeeded"
         emu.clock_advance(2 * 86400)  # the last windows leave the one-day lookback, still open
@@ -291,11 +279,4 @@ async def test_a_done_window_read_again_settles_its_ends_by_what_it_stored(
         assert again.outcome == "succeeded", again
         assert reopened, "no done window was read again: the test proves nothing"
         await assert_payments_equal(fresh_db_url, recent_truth(emu, start))
-        conn = await asyncpg.connect(fresh_db_url)
-        try:
-            deletes = await conn.fetchval(
-                "SELECT count(*) FROM paysync.record_changes WHERE change_kind = 'delete'"
-            )
-        finally:
-            await conn.close()
-        assert deletes == 0
+        assert await changes(fresh_db_url, "delete") == 0

@@ -34,3 +34,25 @@ def test_empty_windows_still_double_quickly() -> None:
     for _ in range(3):
         sizer.feedback(pages=1, last_page_items=0, page_size=500, length=WEEK)
     assert sizer.size == WEEK * 8
+
+
+def test_windows_overshooting_whole_pages_by_a_sliver_are_cut_shorter() -> None:
+    # 46-day windows of a steady stream listing 2,502 records: five full pages and a request
+    # for 2 (make bench: recurrence schedules, with the hour of slack past both ends)
+    days = timedelta(days=46)
+    sizer = WindowSizer(days)
+    sizer.feedback(pages=6, last_page_items=2, page_size=500, length=days)
+    assert sizer.size == days  # one sliver may be chance
+    sizer.feedback(pages=6, last_page_items=2, page_size=500, length=days)
+    # shorter by the sliver and 10 records (1/50 of a page) more: 2,490 a window, five pages,
+    # to the minute: 1,104 h - 1,104 h x 12 / 2,502 = 1,104 h - 5 h 17.7 min = 45 days 18 h 42.3 min
+    assert sizer.size == timedelta(days=45, hours=18, minutes=42)
+    sizer.feedback(pages=5, last_page_items=490, page_size=500, length=sizer.size)
+    assert sizer.size == timedelta(days=45, hours=18, minutes=42)  # a fit: left alone
+
+
+def test_a_sliver_now_and_then_does_not_shrink_the_windows() -> None:
+    sizer = WindowSizer(WEEK)
+    for last in (3, 240, 7, 410, 1):  # slivers, never two running
+        sizer.feedback(pages=4, last_page_items=last, page_size=500, length=WEEK)
+    assert sizer.size == WEEK

@@ -58,7 +58,7 @@ class WindowReader:
                     result.skipped = True
                     return result
                 await loader.use_zone(conn, self.source.timezone)
-                slack = self._slack(spec, start, end)
+                slack = not reopened and self._slack(spec, start, end)
                 rejects = await loader.stage_pages(
                     conn, target, self.pages(spec, start, end, slack), result, (start, end)
                 )
@@ -151,21 +151,22 @@ class WindowReader:
         reach = (ZONE_SLACK if slack else timedelta(0)) + widen
         seen = await loader.census(conn, t, start, end)
         ask = self.page_sizes.get(t.spec).ask
+        if slack:  # what it cost, and what proving the ends would have
+            proof = edges.bands(start, end, seen.first_inside, seen.last_inside,
+                                -(-seen.inside // ask), widen)  # fmt: skip
+            self.costs.add(name, edges.slack_pages(result.records, seen.inside, ask), len(proof))
+            return []
         # A done window read again (its open records, not the lookback) settled its ends when
         # it was read: an end needs no second read when no stored record within an hour of it
         # is missing from the listing (none could be marked deleted falsely), as records
         # created since, dated that far back, are read by no incremental run anywhere (#135).
+        # So it never reads the slack (``load_window``): an idle run's proof costs nothing.
         settled = (False, False)
         if reopened:
             settled = (
                 not await loader.unlisted_between(conn, t, start, min(end, start + ZONE_SLACK)),
                 not await loader.unlisted_between(conn, t, max(start, end - ZONE_SLACK), end),
             )
-        if slack:  # what it cost, and what proving the ends would have
-            proof = edges.bands(start, end, seen.first_inside, seen.last_inside,
-                                -(-seen.inside // ask), widen, settled)  # fmt: skip
-            self.costs.add(name, edges.slack_pages(result.records, seen.inside, ask), len(proof))
-            return []
         rejects: list[Reject] = []
         pages, records = result.pages, result.records  # the listing's, before any band
         rejected = {r.record_id for r in listed if r.record_id is not None}
@@ -173,6 +174,8 @@ class WindowReader:
             label = f"window {start}..{end}, its end {lo}..{hi} read again"
             band = _new_rejects(self.pages(t.spec, lo, hi, False, label), rejected)
             rejects += await loader.stage_pages(conn, t, band, result, (start, end), append=True)
+        if reopened:  # its ends settle by what it stored: no measure of the others' costs
+            return rejects
         per_hour = self.density.per_hour(name) or 0.0
         would = round(per_hour * 2 * ZONE_SLACK.total_seconds() / edges.HOUR)  # records past
         self.costs.add(

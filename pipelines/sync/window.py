@@ -102,6 +102,9 @@ def to_read(
     return gaps, sorted(reopen)
 
 
+SLIVER = 50  # a last page holding at most 1/50 of a page is a sliver (WindowSizer.feedback)
+
+
 @dataclass
 class WindowSizer:
     """Cuts intervals into windows whose size follows the data: a window that needed many
@@ -111,6 +114,7 @@ class WindowSizer:
     minimum: timedelta = timedelta(minutes=1)
     maximum: timedelta = timedelta(days=92)
     dense_pages: int = 8
+    slivers: int = 0  # windows running whose last page held a sliver
 
     def feedback(
         self, pages: int, last_page_items: int, page_size: int, length: timedelta | None = None
@@ -120,12 +124,22 @@ class WindowSizer:
         same size, and eight dense ones must not halve it eight times (measured with
         bench/timeline.py: 7-day windows fell to 40 minutes, a request each for ~60 records).
         Near-empty ones keep doubling the current size: each costs a request, so the sizer
-        should leave an empty stretch of history quickly."""
+        should leave an empty stretch of history quickly. Two windows running whose last page
+        held a sliver (a request for a few records) mean a steady density the windows overshoot
+        a whole number of pages by a little: the next ones are cut that much shorter."""
         read = length if length is not None else self.size
+        sliver = pages >= 2 and 0 < last_page_items <= page_size // SLIVER
+        self.slivers = self.slivers + 1 if sliver else 0
         if pages > self.dense_pages:
             self.size = max(self.minimum, min(self.size, read / 2))
         elif pages <= 1 and last_page_items < page_size // 4:
             self.size = min(self.maximum, self.size * 2)
+        elif self.slivers >= 2:
+            listed = (pages - 1) * page_size + last_page_items
+            fill = 1 - (last_page_items + page_size // SLIVER) / listed
+            shorter = timedelta(minutes=int(read * fill / timedelta(minutes=1)))  # legible
+            self.size = max(self.minimum, min(self.size, shorter))
+            self.slivers = 0
 
     def cut(self, intervals: Iterable[Interval]) -> Iterator[Interval]:
         for start, end in intervals:
