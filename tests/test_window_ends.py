@@ -110,8 +110,12 @@ async def assert_payments_equal(db_url: str, truth: list[dict[str, Any]]) -> Non
     assert len(truth) > 500
 
 
+def zone_hints(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "seem to mean a zone" in r.getMessage()]
+
+
 async def test_filter_zone_an_hour_off_reads_each_unproven_end_again(
-    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+    fresh_db_url: str, read_again: list[tuple[Any, ...]], caplog: pytest.LogCaptureFixture
 ) -> None:
     with dense_summer("filter_tz=Europe/London") as (emu, start):
         config = settings(fresh_db_url, emu, start)  # timezone UTC: one hour off
@@ -123,6 +127,9 @@ async def test_filter_zone_an_hour_off_reads_each_unproven_end_again(
         # hour early, its end was read again (after that a band costs more than the slack saves,
         # and the stream may read the slack again: edges.Costs)
         assert len(read_again) >= 1, read_again
+        # the operator is told once what to set: London is an hour ahead of UTC in summer
+        [hint] = zone_hints(caplog)
+        assert "near its end" in hint and "zone ahead of timezone=UTC" in hint, hint
         again = await run(config, emu)
         assert again.outcome == "succeeded", again
         await assert_payments_equal(fresh_db_url, truth)
@@ -130,13 +137,14 @@ async def test_filter_zone_an_hour_off_reads_each_unproven_end_again(
 
 
 async def test_filter_zone_right_proves_dense_ends_without_reading_them_again(
-    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+    fresh_db_url: str, read_again: list[tuple[Any, ...]], caplog: pytest.LogCaptureFixture
 ) -> None:
     with dense_summer("filter_tz=Europe/London") as (emu, start):
         config = settings(fresh_db_url, emu, start, timezone="Europe/London")
         report = await run(config, emu)
         assert report.outcome == "succeeded", report
         await assert_payments_equal(fresh_db_url, recent_truth(emu, start))
+        assert zone_hints(caplog) == []
         conn = await asyncpg.connect(fresh_db_url)
         try:
             windows = await conn.fetch(
@@ -233,7 +241,7 @@ async def test_a_record_rejected_where_the_band_overlaps_the_listing_is_rejected
 
 
 async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_again(
-    fresh_db_url: str, read_again: list[tuple[Any, ...]]
+    fresh_db_url: str, read_again: list[tuple[Any, ...]], caplog: pytest.LogCaptureFixture
 ) -> None:
     """The reverse disagreement: ``timezone`` says Europe/London while the provider means UTC
     (the emulator's own reading without ``filter_tz``). In summer each filter then begins and
@@ -248,6 +256,8 @@ async def test_filter_zone_an_hour_off_the_other_way_reads_each_unproven_start_a
         starts = {lo + hour for lo, _ in read_again}
         # the windows begin at midnight (the end, the clock, carries a fraction of a second)
         assert len(starts) >= 1 and all(s.time() == time(0) for s in starts), read_again
+        [hint] = zone_hints(caplog)
+        assert "near its start" in hint and "zone behind timezone=Europe/London" in hint, hint
         again = await run(config, emu)
         assert again.outcome == "succeeded", again
         await assert_payments_equal(fresh_db_url, truth)

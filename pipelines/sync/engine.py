@@ -51,6 +51,7 @@ class SourceSync(WindowReader):
         self.page_sizes = PageSizes(source.name, {})  # what run() loads from paysync.page_sizes
         self.density = edges.Density()  # records an hour by stream: slack or proven ends
         self.costs = edges.Costs()  # what each of the two cost this run's windows, by stream
+        self.zone_hinted = False  # the run warned that the filters seem to mean another zone
         names = request.streams or tuple(connector.streams)
         self.specs = [connector.streams[n] for n in names]
         self.sql: dict[str, StreamSql] = {

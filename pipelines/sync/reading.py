@@ -5,6 +5,7 @@ to the window, merged, delete-marked and recorded in the ledger, all in one tran
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -26,6 +27,7 @@ from pipelines.sync.plan import SyncRequest
 from pipelines.sync.window import ZONE_SLACK, filter_params
 
 MIN_REJECTS_TO_STOP = 3
+log = logging.getLogger("paysync.sync")
 
 
 class WindowReader:
@@ -42,6 +44,7 @@ class WindowReader:
     costs: edges.Costs
     lanes: Lanes
     http: HttpClient
+    zone_hinted: bool
 
     async def load_window(
         self, spec: StreamSpec, window: tuple[datetime, datetime] | None, run_id: int,
@@ -174,6 +177,8 @@ class WindowReader:
             label = f"window {start}..{end}, its end {lo}..{hi} read again"
             band = _new_rejects(self.pages(t.spec, lo, hi, False, label), rejected)
             rejects += await loader.stage_pages(conn, t, band, result, (start, end), append=True)
+        if result.pages > pages and not self.zone_hinted:
+            await self._zone_hint(conn, t, start, end, seen)
         if reopened:  # its ends settle by what it stored: no measure of the others' costs
             return rejects
         per_hour = self.density.per_hour(name) or 0.0
@@ -182,6 +187,30 @@ class WindowReader:
             name, edges.slack_pages(records + would, records, ask), result.pages - pages,
         )  # fmt: skip
         return rejects
+
+    async def _zone_hint(
+        self, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
+        listed: loader.Census,
+    ) -> None:  # fmt: skip
+        """Once a run: an end read again found records of the window its listing had left
+        out, so the provider's filters mean another zone than ``timezone`` (INFERRED #135).
+        Nothing is lost (they are loaded), but every dense window pays a request for it."""
+        now = await loader.census(conn, t, start, end)
+        if now.inside <= listed.inside:
+            return
+        self.zone_hinted = True
+        early = listed.last_inside is None or (
+            now.last_inside is not None and now.last_inside > listed.last_inside
+        )  # the end was missing: the filter ran early, the provider's zone is ahead of ours
+        log.warning(
+            "source %r, stream %s, window %s..%s: its listing left out %d records near its %s "
+            "that reading that end again found: the provider's date filters seem to mean a "
+            "zone %s timezone=%s. Nothing is lost (each window's ends are read again, a "
+            "request or two each); set the source's timezone to the provider's zone "
+            "(docs/operations.md)",
+            self.source.name, t.spec.name, start, end, now.inside - listed.inside,
+            "end" if early else "start", "ahead of" if early else "behind", self.source.timezone,
+        )  # fmt: skip
 
     async def pages(
         self, spec: StreamSpec, start: datetime | None, end: datetime | None,
