@@ -136,7 +136,12 @@ class Costs:
         self._spent[stream] = (slack / 2 + slack_pages, proof / 2 + band_requests)
 
 
+def pages_for(records: int, page_size: int) -> int:
+    """The pages ``records`` fill (a last page partly full counts)."""
+    return math.ceil(records / page_size)
+
+
 def slack_pages(listed: int, inside: int, page_size: int) -> int:
     """Pages reading past the ends cost a window that listed ``listed`` records, ``inside``
     of them its own."""
-    return max(0, -(-listed // page_size) - -(-inside // page_size))
+    return max(0, pages_for(listed, page_size) - pages_for(inside, page_size))

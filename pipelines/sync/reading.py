@@ -155,8 +155,8 @@ class WindowReader:
         seen = await loader.census(conn, t, start, end)
         ask = self.page_sizes.get(t.spec).ask
         if slack:  # what it cost, and what proving the ends would have
-            proof = edges.bands(start, end, seen.first_inside, seen.last_inside,
-                                -(-seen.inside // ask), widen)  # fmt: skip
+            own = edges.pages_for(seen.inside, ask)  # the pages its own records fill
+            proof = edges.bands(start, end, seen.first_inside, seen.last_inside, own, widen)
             self.costs.add(name, edges.slack_pages(result.records, seen.inside, ask), len(proof))
             return []
         # A done window read again (its open records, not the lookback) settled its ends when
