@@ -264,9 +264,11 @@ class Pager:
                 left = pages_left(span, tail, received, asked or self.size.ask)
                 if left is None and span is not None and self.expect is not None:
                     # guesses past the expected end were most of the requests dropped unread
-                    # (make bench: submission lines, 127 a backfill)
+                    # (make bench: submission lines, 127 a backfill); and never deeper than
+                    # the slow start (pages read so far): the density of a list in no
+                    # creation order says little of one window
                     left = (
-                        max(1, math.ceil(self.expect - ahead.read))
+                        max(1, min(ahead.read, math.ceil(self.expect - ahead.read)))
                         if ahead.read < self.expect
                         else None
                     )
