@@ -1,0 +1,179 @@
+"""Provider behaviours at the HTTP level that issue 14 did not name (``quirks_http``): each test
+starts an emulator with one such ``--quirks`` behaviour, runs the real ``paysync sync`` command
+against it and shows that the database equals the emulator's truth, or that the command exits
+non-zero with one line naming the source, what was seen and what to do, with nothing already
+committed lost. The expected side is the emulator's truth (or what an earlier, documented run
+committed), never paysync's output.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
+from connectors.emulator_kit.testing import start_emulator
+from tests import test_smart2pay_sync as s2p
+from tests import test_sync_smarterpay as sp
+from tests.test_unnamed_behaviours import EMULATORS, PAYSYNC, S2P_START, SP_START
+from tests.test_unnamed_behaviours import equals_truth, loud, snapshot
+
+SCHEMAS = {"smarterpay": "smarterpay", "smart2pay": "smart2pay"}
+SOURCES = {"smarterpay": "'bacs'", "smart2pay": "'cards'"}
+
+
+def sync(
+    tmp_path: Path, emu: Any, db_url: str, provider: str, *flags: str, budget: int = 60
+) -> subprocess.CompletedProcess[str]:
+    """``paysync sync --json`` as a user runs it (a TOML config, the secret in the environment),
+    with a retry budget of ``budget`` seconds a call."""
+    config = tmp_path / f"{provider}.toml"
+    if provider == "smarterpay":
+        source = f'name = "bacs"\ntoken_env = "SP_TOKEN"\nstart_date = "{SP_START}"\n'
+    else:
+        source = (
+            f'name = "cards"\nsite_id = {s2p.SITE_ID}\napi_key_env = "S2P_KEY"\n'
+            f'start_date = "{S2P_START}"\n'
+        )
+    config.write_text(
+        f'[[sources]]\nprovider = "{provider}"\nbase_url = "{emu.base_url}"\n'
+        f'ca_bundle = "{emu.ca_path}"\n{source}'
+    )
+    env = {
+        **os.environ, "PAYSYNC_CONFIG": str(config), "DATABASE_URL": db_url,
+        "SP_TOKEN": sp.TOKEN, "S2P_KEY": s2p.API_KEY, "PAYSYNC_SYNC__LAG_SECONDS": "0",
+        "PAYSYNC_SYNC__RETRY_BUDGET_SECONDS": str(budget),
+    }  # fmt: skip
+    argv = [PAYSYNC, "sync", "--json", *flags]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+
+
+def loses_nothing(provider: str, quirk: str, db_url: str, tmp_path: Path, seed: int) -> None:
+    with start_emulator(provider, seed=seed, quirks=quirk, **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        result = sync(tmp_path, emu, db_url, provider)
+        assert result.returncode == 0, result.stderr[-3000:]
+        equals_truth(db_url, emu, provider)
+
+
+def stops_keeping_what_was_committed(
+    provider: str, quirk: str, db_url: str, tmp_path: Path, *needles: str, budget: int = 60
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """A documented emulator's data committed first; then the same data behind ``quirk``: the
+    command fails naming ``needles`` and the committed rows stay as they were."""
+    options = dict(seed=72, **EMULATORS[provider])
+    with start_emulator(provider, **options) as good:
+        good.clock_freeze(True)
+        at = good.clock_now()
+        assert sync(tmp_path, good, db_url, provider).returncode == 0
+        before = snapshot(db_url, SCHEMAS[provider])
+    with start_emulator(provider, quirks=quirk, **options) as bad:
+        bad.clock_freeze(True)
+        bad.clock_set(at)
+        started = time.monotonic()
+        result = sync(tmp_path, bad, db_url, provider, "--full-refresh", budget=budget)
+        took = time.monotonic() - started
+        loud(result, SOURCES[provider], *needles)
+        assert snapshot(db_url, SCHEMAS[provider]) == before  # nothing committed lost
+    return result, took
+
+
+# A list answered 200 with an ASP.NET error object instead of the list -------------------------
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_occasional_error_objects_answered_200_lose_nothing(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    loses_nothing(provider, "error_body=0.1", fresh_db_url, tmp_path, seed=71)
+
+
+def test_error_objects_on_every_list_stop_naming_the_providers_message(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    result, took = stops_keeping_what_was_committed(
+        "smarterpay", "error_body=1", fresh_db_url, tmp_path,
+        "HTTP 200", "An error has occurred.", "Timeout expired", "Rerun later",
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert took < 40, f"{took:.0f}s: the error object was retried for the whole budget"
+
+
+# A maintenance or proxy page: text/html with 503, or with 200 --------------------------------
+@pytest.mark.parametrize(("provider", "status"), [("smarterpay", 503), ("smart2pay", 200)])
+def test_occasional_html_pages_lose_nothing(
+    provider: str, status: int, fresh_db_url: str, tmp_path: Path
+) -> None:
+    loses_nothing(provider, f"html={status},html_rate=0.1", fresh_db_url, tmp_path, seed=73)
+
+
+def test_html_503_until_the_budget_ends_stops_naming_status_and_html(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    result, _ = stops_keeping_what_was_committed(
+        "smarterpay", "html=503", fresh_db_url, tmp_path,
+        "HTTP 503", "HTML page", "Service Unavailable", "rerun later", budget=3,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr[-2000:]
+
+
+def test_html_200_is_never_an_empty_list_and_stops_soon(fresh_db_url: str, tmp_path: Path) -> None:
+    result, took = stops_keeping_what_was_committed(
+        "smart2pay", "html=200", fresh_db_url, tmp_path,
+        "HTTP 200", "HTML page", "text/html", "base_url",
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert took < 40, f"{took:.0f}s: the HTML page was retried for the whole budget"
+
+
+# A page size above the provider's limit refused with 400 --------------------------------------
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_page_size_refused_with_400(provider: str, fresh_db_url: str, tmp_path: Path) -> None:
+    loses_nothing(provider, "page_size_error=50", fresh_db_url, tmp_path, seed=74)
+
+
+# Redirects: followed on the same origin, refused off it ---------------------------------------
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_redirects_on_the_same_origin_lose_nothing(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    loses_nothing(provider, "redirect=1", fresh_db_url, tmp_path, seed=75)
+
+
+def test_redirect_to_plain_http_is_refused_before_credentials_go(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    result, took = stops_keeping_what_was_committed(
+        "smarterpay", "redirect=http", fresh_db_url, tmp_path,
+        "redirected to another origin", "http://", "base_url",
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert took < 40, f"{took:.0f}s: a refused redirect was retried"
+
+
+# A page listing one of its records twice ------------------------------------------------------
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_a_record_listed_twice_on_a_page_loads_once(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    loses_nothing(provider, "dupes=1", fresh_db_url, tmp_path, seed=76)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("error_body=0", "share"), ("error_body=x", "share"), ("html=abc", "HTTP status"),
+     ("html_rate=2", "share"), ("page_size_error=0", "largest"), ("redirect=https", "1 or http"),
+     ("dupes=2", "use 1")],
+)  # fmt: skip
+def test_bad_http_quirk_specs_are_refused(spec: str, message: str) -> None:
+    with pytest.raises(QuirkSpecError, match=message):
+        QuirkPlan.parse(spec)
+
+
+def test_http_quirks_parse_and_stay_off_by_default() -> None:
+    assert not QuirkPlan.parse(None).http.active
+    plan = QuirkPlan.parse("error_body=0.05,html=503,html_rate=0.5,redirect=1").http
+    assert (plan.error_body, plan.html, plan.html_rate, plan.redirect) == (0.05, 503, 0.5, "1")
