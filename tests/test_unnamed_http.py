@@ -8,12 +8,14 @@ committed), never paysync's output.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
@@ -53,8 +55,11 @@ def sync(
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
 
 
-def loses_nothing(provider: str, quirk: str, db_url: str, tmp_path: Path, seed: int) -> None:
-    with start_emulator(provider, seed=seed, quirks=quirk, **EMULATORS[provider]) as emu:
+def loses_nothing(
+    provider: str, quirk: str, db_url: str, tmp_path: Path, seed: int, records: int = 700
+) -> None:
+    options = {**EMULATORS[provider], "records": records}
+    with start_emulator(provider, seed=seed, quirks=quirk, **options) as emu:
         emu.clock_freeze(True)
         result = sync(tmp_path, emu, db_url, provider)
         assert result.returncode == 0, result.stderr[-3000:]
@@ -131,8 +136,32 @@ def test_html_200_is_never_an_empty_list_and_stops_soon(fresh_db_url: str, tmp_p
 
 # A page size above the provider's limit refused with 400 --------------------------------------
 @pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
-def test_page_size_refused_with_400(provider: str, fresh_db_url: str, tmp_path: Path) -> None:
+def test_page_size_refused_with_400_is_learned(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
     loses_nothing(provider, "page_size_error=50", fresh_db_url, tmp_path, seed=74)
+    asks = asyncio.run(page_size_asks(fresh_db_url))
+    assert asks.get("payments") == 50, asks  # kept for the next run: the largest served
+
+
+async def page_size_asks(db_url: str) -> dict[str, int]:
+    conn = await asyncpg.connect(db_url)
+    try:
+        rows = await conn.fetch("SELECT stream, ask FROM paysync.page_sizes")
+        return {r["stream"]: r["ask"] for r in rows}
+    finally:
+        await conn.close()
+
+
+def test_page_size_refused_at_every_size_stops_naming_the_parameter(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    result, took = stops_keeping_what_was_committed(
+        "smarterpay", "page_size_error=5", fresh_db_url, tmp_path,
+        "stream ", "window ", "HTTP 400", "PageSize must be between 1 and 5", "limit down to",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert took < 40, f"{took:.0f}s"
 
 
 # Redirects: followed on the same origin, refused off it ---------------------------------------
@@ -159,7 +188,8 @@ def test_redirect_to_plain_http_is_refused_before_credentials_go(
 def test_a_record_listed_twice_on_a_page_loads_once(
     provider: str, fresh_db_url: str, tmp_path: Path
 ) -> None:
-    loses_nothing(provider, "dupes=1", fresh_db_url, tmp_path, seed=76)
+    # enough records for full pages: a page of the size asked plus the repeated record
+    loses_nothing(provider, "dupes=1", fresh_db_url, tmp_path, seed=76, records=3000)
 
 
 @pytest.mark.parametrize(
