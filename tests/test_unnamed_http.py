@@ -22,8 +22,15 @@ from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
 from tests import test_smart2pay_sync as s2p
 from tests import test_sync_smarterpay as sp
-from tests.test_unnamed_behaviours import EMULATORS, PAYSYNC, S2P_START, SP_START
-from tests.test_unnamed_behaviours import equals_truth, loud, snapshot
+from tests.test_unnamed_behaviours import (
+    EMULATORS,
+    PAYSYNC,
+    S2P_START,
+    SP_START,
+    equals_truth,
+    loud,
+    snapshot,
+)
 
 SCHEMAS = {"smarterpay": "smarterpay", "smart2pay": "smart2pay"}
 SOURCES = {"smarterpay": "'bacs'", "smart2pay": "'cards'"}
