@@ -20,6 +20,9 @@ import pytest
 
 from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
+from connectors.errors import ProviderRequestError
+from connectors.smarterpay.streams import STREAMS as SP_STREAMS
+from pipelines.sync.refused import once, smaller_page
 from tests import test_smart2pay_sync as s2p
 from tests import test_sync_smarterpay as sp
 from tests.test_unnamed_behaviours import (
@@ -214,3 +217,29 @@ def test_http_quirks_parse_and_stay_off_by_default() -> None:
     assert not QuirkPlan.parse(None).http.active
     plan = QuirkPlan.parse("error_body=0.05,html=503,html_rate=0.5,redirect=1").http
     assert (plan.error_body, plan.html, plan.html_rate, plan.redirect) == (0.05, 503, 0.5, "1")
+
+
+# The pure pieces, against hand-written answers ------------------------------------------------
+def refusal(said: str) -> ProviderRequestError:
+    return ProviderRequestError(f"source 's': GET v1/payments answered HTTP 400: {said}", 400)
+
+
+@pytest.mark.parametrize(
+    ("said", "asked", "expected"),
+    [('{"Message": "PageSize must be between 1 and 50."}', 500, 50),
+     ('{"Message": "limit too large (max 200, asked 500)"}', 500, 200),
+     ('{"Message": "Bad Request"}', 500, 250), ('{"Message": "Bad Request"}', 31, 15),
+     ('{"Message": "Bad Request"}', 15, None), ('{"Message": "between 1 and 5"}', 500, 250)],
+)  # fmt: skip
+def test_smaller_page_after_a_400(said: str, asked: int, expected: int | None) -> None:
+    assert smaller_page(refusal(said), asked, 10) == expected
+
+
+def test_a_record_repeated_identically_is_kept_once_and_other_content_stays() -> None:
+    spec = SP_STREAMS["payments"]
+    one, other = {spec.id_key: 1, "amount": 5}, {spec.id_key: 2, "amount": 6}
+    changed = {spec.id_key: 1, "amount": 7}
+    assert once(spec, [one, other, dict(one)]) == [one, other]
+    assert once(spec, [one, changed]) == [one, changed]
+    plain = [one, other]
+    assert once(spec, plain) is plain

@@ -175,6 +175,8 @@ class Pager:
             except _FromZero:
                 paginator = FromZero(paginator)  # nothing of the window was yielded yet
             except ProviderRequestError as refused:  # a 400 for a page size above the limit?
+                if refused.status != 400:
+                    raise
                 if self.size.ask >= self._asked:  # (else another window lowered it already)
                     smaller = smaller_page(refused, self._asked, MIN_BELIEVED_CAP)
                     if smaller is None:

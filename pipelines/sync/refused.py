@@ -30,10 +30,8 @@ BODY_MARK = "answered HTTP 400: "  # how connectors.http quotes the provider's a
 
 
 def smaller_page(refused: ProviderRequestError, asked: int, least: int) -> int | None:
-    """The page size to try after ``asked`` was refused; None: not a page size refusal to
-    try again (another status, or nothing smaller than ``asked`` is left above ``least``)."""
-    if refused.status != 400:
-        return None
+    """The page size to try after ``asked`` was refused with 400; None: nothing smaller than
+    ``asked`` is left from ``least`` up."""
     said = str(refused).partition(BODY_MARK)[2]
     named = [int(n) for n in re.findall(r"\d+", said) if least <= int(n) < asked]
     smaller = max(named) if named else asked // 2
