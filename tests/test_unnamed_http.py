@@ -111,7 +111,8 @@ def test_error_objects_on_every_list_stop_naming_the_providers_message(
 ) -> None:
     result, took = stops_keeping_what_was_committed(
         "smarterpay", "error_body=1", fresh_db_url, tmp_path,
-        "HTTP 200", "An error has occurred.", "Timeout expired", "Rerun later",
+        "stream ", "window ", "created_from=", "HTTP 200", "An error has occurred.",
+        "Timeout expired", "Rerun later",
     )  # fmt: skip
     assert result.returncode == 3, result.stderr[-2000:]
     assert took < 40, f"{took:.0f}s: the error object was retried for the whole budget"
@@ -130,7 +131,8 @@ def test_html_503_until_the_budget_ends_stops_naming_status_and_html(
 ) -> None:
     result, _ = stops_keeping_what_was_committed(
         "smarterpay", "html=503", fresh_db_url, tmp_path,
-        "HTTP 503", "HTML page", "Service Unavailable", "rerun later", budget=3,
+        "stream ", "window ", "HTTP 503", "HTML page", "Service Unavailable", "rerun later",
+        budget=3,
     )  # fmt: skip
     assert result.returncode == 3, result.stderr[-2000:]
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import asyncpg
 
-from connectors.errors import ContractChangedError, ProviderRequestError
+from connectors.errors import ContractChangedError, ProviderRequestError, ProviderUnavailableError
 from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
@@ -251,8 +251,8 @@ class Pager:
                     break
                 try:
                     body = await ahead.get(params)
-                except ContractChangedError as exc:  # name the stream and window too
-                    raise ContractChangedError(f"{self._where()}: {exc}") from None
+                except (ContractChangedError, ProviderUnavailableError) as exc:  # name the
+                    raise type(exc)(f"{self._where()}: {exc}") from None  # stream and window too
                 items = self._items(body)
                 settle = params is first and alone is None and self.size.origin != 1
                 asked = paginator.asked(params)
