@@ -202,7 +202,7 @@ class HttpClient:
             except _Transient as failure:
                 elapsed = time.monotonic() - started
                 wait = self.policy.delay(attempt, failure.retry_after, self._rng)
-                strikes[failure.kind] = strikes.get(failure.kind, 0) + 1
+                strikes = {failure.kind: strikes.get(failure.kind, 0) + 1}  # in a row
                 if failure.kind is not None and strikes[failure.kind] >= STRANGE_ANSWER_ATTEMPTS:
                     raise ProviderUnavailableError(
                         f"source {self.source!r}: GET {_request(path, params)} {failure} "

@@ -9,18 +9,22 @@ committed), never paysync's output.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+from aiohttp import web
 
 from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
-from connectors.errors import ProviderRequestError
+from connectors.errors import ProviderRedirectError, ProviderRequestError, ProviderUnavailableError
+from connectors.http import HttpClient, RetryPolicy
 from connectors.smarterpay.streams import STREAMS as SP_STREAMS
 from pipelines.sync.refused import once, smaller_page
 from tests import test_smart2pay_sync as s2p
@@ -245,3 +249,78 @@ def test_a_record_repeated_identically_is_kept_once_and_other_content_stays() ->
     assert once(spec, [one, changed]) == [one, changed]
     plain = [one, other]
     assert once(spec, plain) is plain
+
+
+# The HTTP client against a real loopback server scripted answer by answer ---------------------
+ERROR_OBJECT = {"Message": "An error has occurred.", "ExceptionMessage": "Timeout expired"}
+
+
+@contextlib.asynccontextmanager
+async def scripted(
+    routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]],
+) -> AsyncIterator[str]:
+    """A plain-HTTP loopback server with these GET routes; yields its base URL."""
+    app = web.Application()
+    for path, handler in routes.items():
+        app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def client(base: str) -> HttpClient:
+    policy = RetryPolicy(base_s=0.01, cap_s=0.02, budget_s=5.0)
+    return HttpClient("probe", base, {"Authorization": "Bearer t0ken"}, policy=policy, seed=1)
+
+
+async def test_error_objects_not_in_a_row_do_not_stop_the_call() -> None:
+    """Three error objects, a 503, a fourth error object, then the list: never 4 in a row."""
+    answers = [ERROR_OBJECT] * 3 + [None, ERROR_OBJECT, {"payments": [{"id": 1}]}]
+
+    async def listing(request: web.Request) -> web.Response:
+        answer = answers.pop(0)
+        return web.Response(status=503) if answer is None else web.json_response(answer)
+
+    async with scripted({"/payments": listing}) as base, client(base) as http:
+        assert await http.get_json("payments") == {"payments": [{"id": 1}]}
+        assert http.stats.retries == 5
+
+
+async def test_four_error_objects_in_a_row_stop_naming_the_message() -> None:
+    async def listing(request: web.Request) -> web.Response:
+        return web.json_response(ERROR_OBJECT)
+
+    async with scripted({"/payments": listing}) as base, client(base) as http:
+        with pytest.raises(ProviderUnavailableError, match="4 times in a row") as stop:
+            await http.get_json("payments", {"created_from": "2024-01-01"})
+    assert "Timeout expired" in str(stop.value) and "created_from=2024-01-01" in str(stop.value)
+
+
+async def test_same_origin_redirect_keeps_the_credentials_another_host_is_refused() -> None:
+    seen: list[str | None] = []
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPPermanentRedirect(location="/payments/?page=2")
+
+    async def listing(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization"))
+        return web.json_response({"payments": [], "page": request.query["page"]})
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        host = request.url.with_host("localhost")  # same server, another origin
+        raise web.HTTPMovedPermanently(location=str(host.with_path("/payments/")))
+
+    routes = {"/payments": moved, "/payments/": listing, "/away": elsewhere}
+    async with scripted(routes) as base, client(base) as http:
+        assert await http.get_json("payments") == {"payments": [], "page": "2"}
+        assert seen == ["Bearer t0ken"]
+        with pytest.raises(ProviderRedirectError, match="another origin") as refused:
+            await http.get_json("away")
+    assert seen == ["Bearer t0ken"]  # nothing was sent to the other origin
+    assert "localhost" in str(refused.value) and "t0ken" not in str(refused.value)
