@@ -205,7 +205,7 @@ def test_a_record_listed_twice_on_a_page_loads_once(
     provider: str, fresh_db_url: str, tmp_path: Path
 ) -> None:
     # enough records for full pages: a page of the size asked plus the repeated record
-    loses_nothing(provider, "dupes=1", fresh_db_url, tmp_path, seed=76, records=3000)
+    loses_nothing(provider, "dupes=1", fresh_db_url, tmp_path, seed=76, records=2000)
 
 
 @pytest.mark.parametrize(
