@@ -44,9 +44,15 @@ SOURCES = {"smarterpay": "'bacs'", "smart2pay": "'cards'"}
 
 
 def sync(
-    tmp_path: Path, emu: Any, db_url: str, provider: str, *flags: str, budget: int = 60
+    tmp_path: Path,
+    emu: Any,
+    db_url: str,
+    provider: str,
+    *flags: str,
+    budget: int = 60,
+    command: str = "sync",
 ) -> subprocess.CompletedProcess[str]:
-    """``paysync sync --json`` as a user runs it (a TOML config, the secret in the environment),
+    """``paysync sync --json`` (or ``command``) as a user runs it (a TOML config, the secret in the environment),
     with a retry budget of ``budget`` seconds a call."""
     config = tmp_path / f"{provider}.toml"
     if provider == "smarterpay":
@@ -65,19 +71,24 @@ def sync(
         "SP_TOKEN": sp.TOKEN, "S2P_KEY": s2p.API_KEY, "PAYSYNC_SYNC__LAG_SECONDS": "0",
         "PAYSYNC_SYNC__RETRY_BUDGET_SECONDS": str(budget),
     }  # fmt: skip
-    argv = [PAYSYNC, "sync", "--json", *flags]
+    argv = [PAYSYNC, command, "--json", *flags]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
 
 
 def loses_nothing(
-    provider: str, quirk: str, db_url: str, tmp_path: Path, seed: int, records: int = 700
-) -> None:
+    provider: str, quirk: str, db_url: str, tmp_path: Path, seed: int, records: int = 700,
+    reconcile: bool = False,
+) -> None:  # fmt: skip
     options = {**EMULATORS[provider], "records": records}
     with start_emulator(provider, seed=seed, quirks=quirk, **options) as emu:
         emu.clock_freeze(True)
         result = sync(tmp_path, emu, db_url, provider)
         assert result.returncode == 0, result.stderr[-3000:]
         equals_truth(db_url, emu, provider)
+        if reconcile:  # the census reads through the same client: it must not be fooled
+            check = sync(tmp_path, emu, db_url, provider, "--repair", command="reconcile")
+            assert check.returncode == 0, (check.stdout[-3000:], check.stderr[-3000:])
+            equals_truth(db_url, emu, provider)
 
 
 def stops_keeping_what_was_committed(
@@ -107,7 +118,7 @@ def stops_keeping_what_was_committed(
 def test_occasional_error_objects_answered_200_lose_nothing(
     provider: str, fresh_db_url: str, tmp_path: Path
 ) -> None:
-    loses_nothing(provider, "error_body=0.1", fresh_db_url, tmp_path, seed=71)
+    loses_nothing(provider, "error_body=0.1", fresh_db_url, tmp_path, seed=71, reconcile=True)
 
 
 def test_error_objects_on_every_list_stop_naming_the_providers_message(
