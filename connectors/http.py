@@ -31,6 +31,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
+from connectors.answers import error_text, html_title, is_error_object
 from connectors.errors import (
     ContractChangedError,
     ProviderAuthError,
@@ -59,11 +60,6 @@ STATUS_ACTIONS: Mapping[int, Action] = {
 # INFERRED (#160): a .NET service's error object or a proxy's HTML page answered with 200 is
 # retried this many times (transient, as a timeout behind it usually is), then the call stops.
 STRANGE_ANSWER_ATTEMPTS = 4
-# The keys of ASP.NET Web API's HttpError: a 200 body made only of these is an error, not data.
-HTTP_ERROR_KEYS = frozenset(
-    {"Message", "MessageDetail", "ExceptionMessage", "ExceptionType", "StackTrace",
-     "InnerException", "ModelState"}
-)  # fmt: skip
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5
 
@@ -269,7 +265,7 @@ class HttpClient:
         self, path: str, status: int, headers: Mapping[str, str], body: bytes
     ) -> dict[str, Any]:
         action = classify(status)
-        html = _html_title(headers, body)
+        html = html_title(headers, body)
         if action is Action.RETRY:
             shown = f"HTTP {status}" if html is None else f"HTTP {status}, an HTML page {html}"
             raise _Transient(shown, _retry_after(headers))
@@ -301,10 +297,10 @@ class HttpClient:
             decoded = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise _Transient("truncated or malformed JSON body") from None
-        if isinstance(decoded, dict) and _is_error_object(decoded):
+        if isinstance(decoded, dict) and is_error_object(decoded):
             raise _Transient(
                 "answered HTTP 200 with an error object instead of the answer; the provider "
-                f"said: {_error_text(decoded)}",
+                f"said: {error_text(decoded)}",
                 kind="error object",
             )
         if not isinstance(decoded, dict):
@@ -329,26 +325,3 @@ def _request(path: str, params: Mapping[str, str] | None) -> str:
     travel in headers)."""
     shown = {k: v for k, v in (params or {}).items() if not k.startswith("_")}
     return str(URL(path).with_query(shown)) if shown else path
-
-
-def _html_title(headers: Mapping[str, str], body: bytes) -> str | None:
-    """How an HTML body is named in a message (its title), or None when it is not HTML."""
-    kind = headers.get("Content-Type", "").split(";")[0].strip().lower()
-    start = body[:512].lstrip().lower()
-    if kind != "text/html" and not start.startswith((b"<!doctype html", b"<html")):
-        return None
-    text = body[:4096].decode("utf-8", "replace")
-    low = text.lower()
-    opened, closed = low.find("<title>"), low.find("</title>")
-    title = text[opened + 7 : closed].strip() if 0 <= opened < closed else ""
-    return f"(text/html, titled {title[:80]!r})" if title else "(text/html)"
-
-
-def _is_error_object(body: Mapping[str, Any]) -> bool:
-    return bool(body) and body.keys() <= HTTP_ERROR_KEYS and "Message" in body
-
-
-def _error_text(body: Mapping[str, Any], limit: int = 300) -> str:
-    said = [str(body[k]) for k in ("Message", "ExceptionMessage", "MessageDetail") if body.get(k)]
-    text = " / ".join(said).replace("\n", " ")
-    return repr(text[:limit] + ("…" if len(text) > limit else ""))
