@@ -2,6 +2,7 @@
 
 - ``ProviderAuthError``        fix the credentials setting named in the message (exit 2).
 - ``ProviderTlsRequiredError`` the provider answers HTTPS only: use an https:// base_url (exit 2).
+- ``ProviderRedirectError``    a redirect off base_url's scheme/host/port was refused (exit 2).
 - ``ProviderRequestError``     the provider refused a request paysync built (400/404/405): a bug or
                                a changed API contract; the message names source, path and status.
 - ``ProviderUnavailableError`` still failing after the retry budget (exit 3); rerun later.
@@ -23,6 +24,11 @@ class ProviderAuthError(ProviderError):
 
 class ProviderTlsRequiredError(ProviderAuthError):
     """403 TLS_Required: the base_url says http://; a configuration fix, not a credentials one."""
+
+
+class ProviderRedirectError(ProviderAuthError):
+    """A redirect off base_url's origin (another scheme, host or port): paysync does not send
+    the credentials there; a configuration fix (base_url), not a credentials one."""
 
 
 class ProviderRequestError(ProviderError):

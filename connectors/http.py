@@ -3,6 +3,13 @@
 Transient failures (connection errors, timeouts, truncated or unparsable bodies, 429, 5xx)
 are retried with exponential backoff and full jitter, honouring ``Retry-After``, until the
 attempt limit or the time budget runs out. Authentication and request errors fail at once.
+
+Two answers are neither a transfer fault nor an answer (docs/inferred.md #160, #161): a 200
+carrying an ASP.NET error object (``{"Message": ..., "ExceptionMessage": ...}``) instead of
+the list, and a 200 HTML page (a maintenance or proxy page). Read as a list they would be an
+empty page or a changed contract; each is retried ``STRANGE_ANSWER_ATTEMPTS`` times, then the
+call stops naming what the provider sent. Redirects are followed only within the configured
+origin (#163): the credentials never go to another scheme, host or port.
 """
 
 from __future__ import annotations
@@ -22,10 +29,13 @@ from typing import Any
 
 import aiohttp
 import orjson
+from yarl import URL
 
+from connectors.answers import error_text, html_title, is_error_object
 from connectors.errors import (
     ContractChangedError,
     ProviderAuthError,
+    ProviderRedirectError,
     ProviderRequestError,
     ProviderTlsRequiredError,
     ProviderUnavailableError,
@@ -45,6 +55,13 @@ STATUS_ACTIONS: Mapping[int, Action] = {
     408: Action.RETRY, 429: Action.RETRY,
     500: Action.RETRY, 502: Action.RETRY, 503: Action.RETRY, 504: Action.RETRY,
 }  # fmt: skip
+
+
+# INFERRED (#160): a .NET service's error object or a proxy's HTML page answered with 200 is
+# retried this many times (transient, as a timeout behind it usually is), then the call stops.
+STRANGE_ANSWER_ATTEMPTS = 4
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
 
 
 def classify(status: int) -> Action:
@@ -121,9 +138,14 @@ def _retry_after(headers: Mapping[str, str], now: datetime | None = None) -> flo
 
 
 class _Transient(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    """A failure worth another attempt; ``kind`` set: at most STRANGE_ANSWER_ATTEMPTS of it."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, kind: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.kind = kind
 
 
 class HttpClient:
@@ -169,18 +191,27 @@ class HttpClient:
     async def get_json(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """The decoded JSON object at ``path``; raises a typed ProviderError when it cannot."""
         started = time.monotonic()
+        strikes: dict[str | None, int] = {}
         for attempt in itertools.count():
             try:
                 return await self._attempt(path, params)
             except _Transient as failure:
                 elapsed = time.monotonic() - started
                 wait = self.policy.delay(attempt, failure.retry_after, self._rng)
+                strikes = {failure.kind: strikes.get(failure.kind, 0) + 1}  # in a row
+                if failure.kind is not None and strikes[failure.kind] >= STRANGE_ANSWER_ATTEMPTS:
+                    raise ProviderUnavailableError(
+                        f"source {self.source!r}: GET {_request(path, params)} {failure} "
+                        f"{strikes[failure.kind]} times in a row; nothing of it is loaded, the "
+                        "finished windows are kept. Rerun later; if it persists, check base_url "
+                        "and report the provider's message to the provider"
+                    ) from None
                 last = attempt + 1 == self.policy.max_attempts
                 if last or elapsed + wait > self.policy.budget_s:
                     raise ProviderUnavailableError(
-                        f"source {self.source!r}: GET {path} still failing after {attempt + 1} "
-                        f"attempts over {elapsed:.0f}s ({failure}); the finished windows are kept, "
-                        "rerun later"
+                        f"source {self.source!r}: GET {_request(path, params)} still failing "
+                        f"after {attempt + 1} attempts over {elapsed:.0f}s ({failure}); the "
+                        "finished windows are kept, rerun later"
                     ) from None
                 self.stats.retries += 1
                 await asyncio.sleep(wait)
@@ -190,25 +221,60 @@ class HttpClient:
         assert self._session is not None, "use HttpClient as an async context manager"
         await self._limiter.wait()
         async with self._semaphore:
-            try:
-                async with self._session.get(self.base_url + path, params=params) as response:
-                    body = await response.read()
-                    status, headers = response.status, response.headers
-            except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
-                self.stats.count(type(exc).__name__)
-                raise _Transient(type(exc).__name__) from None
-            except asyncio.CancelledError:
-                self.stats.count("cancelled")  # sent, then no longer wanted (a page guessed ahead)
-                raise
-        self.stats.count(str(status))
-        return self._decide(path, status, headers, body)
+            url: URL | str = self.base_url + path
+            query = params
+            for _hop in range(MAX_REDIRECTS + 1):
+                try:
+                    async with self._session.get(
+                        url, params=query, allow_redirects=False
+                    ) as response:
+                        body = await response.read()
+                        status, headers = response.status, response.headers
+                        here = response.url
+                except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
+                    self.stats.count(type(exc).__name__)
+                    raise _Transient(type(exc).__name__) from None
+                except asyncio.CancelledError:
+                    self.stats.count("cancelled")  # sent, then no longer wanted (a page ahead)
+                    raise
+                self.stats.count(str(status))
+                if status not in REDIRECTS or "Location" not in headers:
+                    return self._decide(path, status, headers, body)
+                url, query = self._redirected(path, here, headers["Location"]), None
+        raise ProviderRequestError(
+            f"source {self.source!r}: GET {path} was redirected more than {MAX_REDIRECTS} times; "
+            f"check base_url (now {self.base_url!r})",
+            status,
+        )
+
+    def _redirected(self, path: str, here: URL, location: str) -> URL:
+        """Where a redirect points, when it stays on the configured origin. aiohttp would
+        follow it anywhere (dropping only the Authorization header off the origin): paysync
+        refuses to leave the scheme, host and port it was given (#163)."""
+        target = here.join(URL(location))
+        if target.origin() != URL(self.base_url).origin():
+            raise ProviderRedirectError(
+                f"source {self.source!r}: GET {path} was redirected to another origin "
+                f"({target.origin()}); paysync sends the credentials only to base_url's "
+                f"({URL(self.base_url).origin()}), so nothing was read there. If the provider "
+                "moved, set base_url to the new https:// address"
+            )
+        return target
 
     def _decide(
         self, path: str, status: int, headers: Mapping[str, str], body: bytes
     ) -> dict[str, Any]:
         action = classify(status)
+        html = html_title(headers, body)
         if action is Action.RETRY:
-            raise _Transient(f"HTTP {status}", _retry_after(headers))
+            shown = f"HTTP {status}" if html is None else f"HTTP {status}, an HTML page {html}"
+            raise _Transient(shown, _retry_after(headers))
+        if status == 200 and html is not None:
+            raise _Transient(
+                f"answered HTTP 200 with an HTML page {html} where JSON was expected (a "
+                "maintenance or proxy page, or base_url pointing at a web site)",
+                _retry_after(headers), kind="html",
+            )  # fmt: skip
         if action is Action.AUTH and status == 403 and b"TLS_Required" in body:
             # SmarterPay answers plain HTTP with 403 TLS_Required: the credentials are fine.
             raise ProviderTlsRequiredError(
@@ -231,6 +297,12 @@ class HttpClient:
             decoded = orjson.loads(body)
         except orjson.JSONDecodeError:
             raise _Transient("truncated or malformed JSON body") from None
+        if isinstance(decoded, dict) and is_error_object(decoded):
+            raise _Transient(
+                "answered HTTP 200 with an error object instead of the answer; the provider "
+                f"said: {error_text(decoded)}",
+                kind="error object",
+            )
         if not isinstance(decoded, dict):
             # Well-formed JSON of another kind (a bare list, a string) is an answer, not a
             # transfer fault: retrying it spent the whole budget, then said "rerun later".
@@ -246,3 +318,10 @@ class HttpClient:
 def _snippet(body: bytes, limit: int = 200) -> str:
     text = body[:limit].decode("utf-8", "replace").replace("\n", " ")
     return text + ("…" if len(body) > limit else "")
+
+
+def _request(path: str, params: Mapping[str, str] | None) -> str:
+    """The request as a message shows it: the query names the window (never a secret: those
+    travel in headers)."""
+    shown = {k: v for k, v in (params or {}).items() if not k.startswith("_")}
+    return str(URL(path).with_query(shown)) if shown else path

@@ -27,7 +27,8 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
 - ``shape.<field>=<json>``: every record carrying ``field`` (lists and details) carries this
   value instead, e.g. ``shape.3DSecure={"Enrolled":"Y"}``: a value of a shape we only inferred.
 - behaviours the issue did not name (``origin``, ``body``, ``filter_bounds``, ``filter``,
-  ``content_type``, ``gzip``, ``strings``): see ``quirks_unnamed``.
+  ``content_type``, ``gzip``, ``strings``): see ``quirks_unnamed``; at the HTTP level
+  (``error_body``, ``html``, ``page_size_error``, ``redirect``, ``dupes``): ``quirks_http``.
 
 Implemented as one aiohttp middleware between the stats and the provider middleware, so each
 provider's own code stays the documented behaviour.
@@ -45,6 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 from aiohttp import web
 
+from connectors.emulator_kit import quirks_http as http
 from connectors.emulator_kit import quirks_unnamed as unnamed
 from connectors.emulator_kit.stats import ADMIN_PREFIX, ENDPOINT_KEY
 
@@ -72,6 +74,7 @@ class QuirkPlan:
     filter_tz: str | None = None
     ties: int = 0  # records per shared creation second (SmarterPay's dataset and order)
     more: unnamed.Unnamed = field(default_factory=unnamed.Unnamed)  # behaviours not named
+    http: http.HttpQuirks = field(default_factory=http.HttpQuirks)  # ... at the HTTP level
 
     @property
     def active(self) -> bool:
@@ -85,6 +88,7 @@ class QuirkPlan:
         shapes: dict[str, Any] = {}
         options: dict[str, Any] = {}
         more: dict[str, Any] = {}
+        on_http: dict[str, Any] = {}
         for item in _items(spec or ""):
             name, sep, value = item.partition("=")
             if not sep:
@@ -120,11 +124,13 @@ class QuirkPlan:
                     shapes[name.split(".", 1)[1]] = orjson.loads(value)
                 except orjson.JSONDecodeError:
                     raise QuirkSpecError(f"{name}: {value!r} is not JSON") from None
-            elif not unnamed.accept(name, value, more, QuirkSpecError):
+            elif not unnamed.accept(name, value, more, QuirkSpecError) and not http.accept(
+                name, value, on_http, QuirkSpecError
+            ):
                 raise QuirkSpecError(f"unknown quirk {name!r}")
         return cls(
             page_max_by_endpoint=by_endpoint, shapes=shapes, more=unnamed.Unnamed(**more),
-            **options,
+            http=http.HttpQuirks(**on_http), **options,
         )  # fmt: skip
 
     def page_limit(self, path: str) -> int | None:
@@ -272,3 +278,5 @@ def install(app: web.Application, plan: QuirkPlan) -> None:
     """Put the quirks just inside the stats middleware (before the app starts)."""
     if plan.active:
         app.middlewares.insert(1, quirks_middleware(plan))
+    if plan.http.active:
+        app.middlewares.insert(1, http.middleware(plan.http))

@@ -36,13 +36,14 @@ from typing import Any
 
 import asyncpg
 
-from connectors.errors import ContractChangedError
+from connectors.errors import ContractChangedError, ProviderRequestError, ProviderUnavailableError
 from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
 from pipelines.sync.ahead import Ahead, Lanes, pages_left, wire
 from pipelines.sync.origin import counts_from_zero, whole_list_counts_from_zero
+from pipelines.sync.refused import once, refusal_message, smaller_page
 
 MAX_PAGES_PER_WINDOW = 100_000
 # INFERRED: no provider caps a list page below this. A page shorter than this that a confirming
@@ -148,6 +149,7 @@ class Pager:
     # pages the window should hold at the stream's density so far (engine): how far to ask
     # ahead where the records tell nothing (no creation order, as submission lines)
     expect: float | None = None
+    _asked: int = 0  # the page size this pass asks
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -172,6 +174,16 @@ class Pager:
                 return
             except _FromZero:
                 paginator = FromZero(paginator)  # nothing of the window was yielded yet
+            except ProviderRequestError as refused:  # a 400 for a page size above the limit?
+                if refused.status != 400:
+                    raise
+                if self.size.ask >= self._asked:  # (else another window lowered it already)
+                    smaller = smaller_page(refused, self._asked, MIN_BELIEVED_CAP)
+                    if smaller is None:
+                        raise ProviderRequestError(
+                            refusal_message(self._where(), refused, paginator), refused.status
+                        ) from None
+                    self.size.ask, self.size.dirty = smaller, True
             except _Arrived as arrived:
                 arrivals += 1
                 if arrivals > MAX_ARRIVAL_REREADS:
@@ -226,6 +238,7 @@ class Pager:
     ) -> AsyncIterator[Page]:  # fmt: skip
         """Read the window once. ``ties`` collects seconds straddling a page boundary;
         ``alone``: this pass re-reads that second, which must now fit on one page."""
+        self._asked = self.size.ask  # what a 400 refused, if one comes (``refused``)
         first = {**self.spec.extra_params, **paginator.first(self.size.ask), **window}
         params: dict[str, str] | None = first
         ahead = Ahead(self.http, self.spec.path, paginator, self.lanes)
@@ -238,8 +251,8 @@ class Pager:
                     break
                 try:
                     body = await ahead.get(params)
-                except ContractChangedError as exc:  # name the stream and window too
-                    raise ContractChangedError(f"{self._where()}: {exc}") from None
+                except (ContractChangedError, ProviderUnavailableError) as exc:  # name the
+                    raise type(exc)(f"{self._where()}: {exc}") from None  # stream and window too
                 items = self._items(body)
                 settle = params is first and alone is None and self.size.origin != 1
                 asked = paginator.asked(params)
@@ -356,7 +369,7 @@ class Pager:
                 f"{self._where()}: the response has no list under {self.spec.envelope!r} "
                 f"(keys: {sorted(body)[:5]}); provider contract changed?"
             )
-        return items
+        return once(self.spec, items)
 
     def _check_generation(
         self, paginator: Paginator, params: Mapping[str, str], items: list[Any],
