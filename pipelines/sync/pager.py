@@ -41,6 +41,7 @@ from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
+from pipelines.sync import clamp
 from pipelines.sync.ahead import Ahead, Lanes, pages_left, wire
 from pipelines.sync.origin import counts_from_zero, whole_list_counts_from_zero
 
@@ -66,6 +67,8 @@ class PageSize:
     probe_done: asyncio.Event = field(default_factory=asyncio.Event)
     origin_asked: bool = False  # this run asked the whole list where it counts from (empty window)
     origin_done: asyncio.Event = field(default_factory=asyncio.Event)
+    # this run saw the server answer a page past the end with one already read (``clamp``)
+    clamps: bool = False
 
     def served(self, items: int) -> None:
         if items > self.proven:
@@ -230,6 +233,9 @@ class Pager:
         params: dict[str, str] | None = first
         ahead = Ahead(self.http, self.spec.path, paginator, self.lanes)
         received, reported, previous_head = 0, None, None
+        seen: set[Any] = set()  # ids read in this pass, the page before's, the first's
+        before: set[Any] = set()
+        head: Any = None
         tail: datetime | None = None
         found_alone = False
         try:
@@ -241,8 +247,15 @@ class Pager:
                 except ContractChangedError as exc:  # name the stream and window too
                     raise ContractChangedError(f"{self._where()}: {exc}") from None
                 items = self._items(body)
-                settle = params is first and alone is None and self.size.origin != 1
                 asked = paginator.asked(params)
+                if received and clamp.repeats(self.spec, items, asked, seen, before):
+                    if await self._past_end(paginator, window, received, head, before):
+                        break  # a page past the end, answered with one already read
+                before = {clamp.record_id(self.spec, item) for item in items}
+                seen |= before
+                if head is None and items:
+                    head = clamp.record_id(self.spec, items[0])
+                settle = params is first and alone is None and self.size.origin != 1
                 totals = paginator.totals(body)
                 self._check_generation(paginator, params, items, totals, asked, previous_head)
                 previous_head = items[0] if items else None
@@ -292,6 +305,19 @@ class Pager:
             )
         if reported is not None and reported != received:
             raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
+
+    async def _past_end(
+        self, paginator: Paginator, window: Mapping[str, str], received: int, head: Any,
+        before: set[Any],
+    ) -> bool:  # fmt: skip
+        """A page of records already read: the server's answer past the end (True), or a sign
+        it ignores the paging (False: the checks that follow judge it). Asked once a run per
+        stream; a server honouring positions does so on every window."""
+        if not self.size.clamps:
+            self.size.clamps = await clamp.past_the_end(
+                self.http, self.spec, paginator, window, received, head, before
+            )
+        return self.size.clamps
 
     async def _settle_origin(
         self, paginator: Paginator, window: Mapping[str, str], items: list[Any]

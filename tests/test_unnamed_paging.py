@@ -1,0 +1,77 @@
+"""Provider behaviours issue 14 did not name, round 2 (paging and date ranges): each test runs
+the real ``paysync sync`` command against an emulator started with one such ``--quirks``
+behaviour and shows that the database equals the emulator's truth, or that the command stops
+naming the source, the stream, the window and what to do, with nothing committed lost; pure
+tests against small in-process servers cover the exact page-count edges the emulator's data
+cannot be made to hit on purpose. The expected side is the emulator's truth or the server's own
+list of records, never paysync's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
+from connectors.emulator_kit.testing import start_emulator
+from pipelines.sync.pager import PageSize
+from tests.test_pager import SPEC, Server, read
+from tests.test_unnamed_behaviours import EMULATORS, equals_truth, paysync_sync
+
+
+class Clamping(Server):
+    """A page number past the end is answered with the last page again (``past_end=last``)."""
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        self.requests.append(dict(params))
+        size = min(int(params["limit"]), self.cap)
+        pages = max(1, -(-len(self.records) // size))
+        page = min(int(params["page_no"]), pages)
+        items = self.records[(page - 1) * size : page * size]
+        return {SPEC.envelope: items} if items else {}
+
+
+@pytest.mark.parametrize("total", [1, 7, 499, 500, 501, 1000, 1234])
+@pytest.mark.parametrize("cap", [500, 40])
+async def test_server_clamping_the_page_number_is_read_whole(total: int, cap: int) -> None:
+    server = Clamping(total, cap=cap)
+    size = PageSize(500)
+    assert await read(server, size) == [r["ID"] for r in server.records]
+    # no page cap learned from a repeated last page (only the server's own, seen on full pages)
+    assert size.ask == (min(cap, 500) if total > cap else 500)
+
+
+# past_end=last against the emulators ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("provider", "quirk"),
+    [("smarterpay", "past_end=last"), ("smarterpay", "past_end=last,page_max=10"),
+     ("smart2pay", "past_end=last,paging=legacy"), ("smart2pay", "past_end=last,page_max=10")],
+)  # fmt: skip
+def test_pages_past_the_end_answered_with_the_last_lose_nothing(
+    provider: str, quirk: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    with start_emulator(provider, seed=71, quirks=quirk, **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        result = paysync_sync(tmp_path, emu, fresh_db_url, provider)
+        assert result.returncode == 0, result.stderr[-3000:]
+        equals_truth(fresh_db_url, emu, provider)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("past_end=first", "last"), ("order=random", "asc or desc"),
+     ("range_max_days=0", "1 or more"), ("range_over=404", "400"), ("overlap=2", "use 1")],
+)  # fmt: skip
+def test_bad_paging_quirk_specs_are_refused(spec: str, message: str) -> None:
+    with pytest.raises(QuirkSpecError, match=message):
+        QuirkPlan.parse(spec)
+
+
+def test_paging_quirks_parse_and_stay_off_by_default() -> None:
+    assert not QuirkPlan.parse(None).more.active
+    plan = QuirkPlan.parse("past_end=last,order=desc,range_max_days=7,overlap=1").more
+    assert plan.past_end_last and plan.order == "desc" and plan.range_max_days == 7
+    assert plan.overlap and not plan.range_refused
