@@ -50,6 +50,31 @@ async def test_server_clamping_the_page_number_is_read_whole(total: int, cap: in
     assert size.ask == (min(cap, 500) if total > cap else 500)
 
 
+class NewestFirstArriving(Clamping):
+    """A newest-first list (clamping past the end) where a record is created after every
+    ``every``-th request: it sorts first, so every page after it moves down by one."""
+
+    def __init__(self, total: int, cap: int, every: int) -> None:
+        super().__init__(total, cap=cap)
+        self.every, self.arrived = every, 0
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        body = await super().get_json(path, params)
+        if len(self.requests) % self.every == 0:
+            self.arrived += 1
+            self.records.insert(0, {"ID": f"NEW{self.arrived:05d}", "Account_Number": "1"})
+        return body
+
+
+@pytest.mark.parametrize("every", [2, 3, 7])
+async def test_records_created_while_a_newest_first_list_is_paged_skip_none(every: int) -> None:
+    server = NewestFirstArriving(1234, cap=40, every=every)
+    held = [r["ID"] for r in server.records]
+    ids = await read(server, PageSize(500))
+    assert set(held) - set(ids) == set()  # a record held before is never skipped
+    assert server.arrived > 3 and len(ids) > len(set(ids))  # pages really moved down
+
+
 # past_end=last against the emulators ----------------------------------------------------------
 @pytest.mark.parametrize(
     ("provider", "quirk"),
