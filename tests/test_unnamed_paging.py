@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
 
@@ -21,11 +22,37 @@ from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smarterpay import STREAMS as SP_STREAMS
 from pipelines.sync.pager import PageSize
-from tests import test_sync_smarterpay as sp
 from tests.oracle.compare import record_id
 from tests.test_pager import SPEC, Server, read
-from tests.truth import resource_of
+from tests.test_provider_ties import PAGED, assert_paged_equal_truth
+from tests.truth import differences, resource_of
 from tests.test_unnamed_behaviours import EMULATORS, equals_truth, paysync_sync
+
+
+def only_paged(provider: str) -> list[str]:
+    """SmarterPay's change feed names every record created and the sync fetches those by id,
+    which would hide a record the paging lost: its tests read the other streams only."""
+    return [f for name in PAGED for f in ("--stream", name)] if provider == "smarterpay" else []
+
+
+def paged_equal_truth(db_url: str, emu: Any, provider: str) -> None:
+    if provider == "smarterpay":
+        asyncio.run(assert_paged_equal_truth(db_url, emu))
+    else:
+        equals_truth(db_url, emu, provider)
+
+
+def synced_equal_truth(provider: str, emu: Any, db_url: str, tmp_path: Path) -> None:
+    """A real ``paysync sync`` succeeds and the database equals the truth; a second run
+    (lookback, open records) then changes and deletes nothing."""
+    result = paysync_sync(tmp_path, emu, db_url, provider, *only_paged(provider))
+    assert result.returncode == 0, result.stderr[-3000:]
+    paged_equal_truth(db_url, emu, provider)
+    again = paysync_sync(tmp_path, emu, db_url, provider, *only_paged(provider))
+    assert again.returncode == 0, again.stderr[-3000:]
+    [summary] = orjson.loads(again.stdout)
+    assert (summary["records_deleted"], summary["records_changed"]) == (0, 0), summary
+    paged_equal_truth(db_url, emu, provider)
 
 
 class Clamping(Server):
@@ -86,9 +113,7 @@ def test_pages_past_the_end_answered_with_the_last_lose_nothing(
 ) -> None:
     with start_emulator(provider, seed=71, quirks=quirk, **EMULATORS[provider]) as emu:
         emu.clock_freeze(True)
-        result = paysync_sync(tmp_path, emu, fresh_db_url, provider)
-        assert result.returncode == 0, result.stderr[-3000:]
-        equals_truth(fresh_db_url, emu, provider)
+        synced_equal_truth(provider, emu, fresh_db_url, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -119,20 +144,14 @@ def test_lists_in_the_other_order_lose_nothing(
 ) -> None:
     with start_emulator(provider, seed=72, quirks=quirk, **EMULATORS[provider]) as emu:
         emu.clock_freeze(True)
-        result = paysync_sync(tmp_path, emu, fresh_db_url, provider)
-        assert result.returncode == 0, result.stderr[-3000:]
-        equals_truth(fresh_db_url, emu, provider)
-        again = paysync_sync(tmp_path, emu, fresh_db_url, provider)  # lookback, open records
-        assert again.returncode == 0, again.stderr[-3000:]
-        [summary] = orjson.loads(again.stdout)
-        assert (summary["records_deleted"], summary["records_changed"]) == (0, 0), summary
-        equals_truth(fresh_db_url, emu, provider)
+        synced_equal_truth(provider, emu, fresh_db_url, tmp_path)
 
 
 def truth_ids(emu: Any) -> dict[str, set[str]]:
     return {
         spec.name: {record_id(r) for r in emu.truth(resource_of(spec))}
         for spec in SP_STREAMS.values()
+        if spec.name in PAGED
     }
 
 
@@ -146,11 +165,23 @@ def test_records_arriving_while_a_newest_first_list_is_paged_skip_nothing(
     with start_emulator("smarterpay", **options, **EMULATORS["smarterpay"]) as emu:
         # the clock runs: records inserted "now" on a frozen clock would all share one second
         before = truth_ids(emu)
-        result = paysync_sync(tmp_path, emu, fresh_db_url, "smarterpay")
+        result = paysync_sync(tmp_path, emu, fresh_db_url, "smarterpay", *only_paged("smarterpay"))
         assert result.returncode == 0, result.stderr[-3000:]
         after = truth_ids(emu)
         arrived = {name: after[name] - before[name] for name in after}
         assert sum(map(len, arrived.values())) > 5, arrived  # the faults really happened
         # Every record held before the run is loaded as the provider holds it (those that
         # arrived meanwhile may be loaded or not: the next run's lookback is theirs).
-        asyncio.run(sp.assert_equals_truth(fresh_db_url, emu, ignore=arrived))
+        asyncio.run(paged_equal_ignoring(fresh_db_url, emu, arrived))
+
+
+async def paged_equal_ignoring(db_url: str, emu: Any, ignore: dict[str, set[str]]) -> None:
+    conn = await asyncpg.connect(db_url)
+    try:
+        for name in PAGED:
+            truth = emu.truth(resource_of(SP_STREAMS[name]))
+            diff = await differences(conn, "smarterpay", "bacs", SP_STREAMS[name], truth,
+                                     ignore[name])  # fmt: skip
+            assert diff["counts"] == [0, 0], (name, diff)
+    finally:
+        await conn.close()
