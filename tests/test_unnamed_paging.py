@@ -26,7 +26,9 @@ from tests.oracle.compare import record_id
 from tests.test_pager import SPEC, Server, read
 from tests.test_provider_ties import PAGED, assert_paged_equal_truth
 from tests.truth import differences, resource_of
-from tests.test_unnamed_behaviours import EMULATORS, equals_truth, paysync_sync
+from tests.test_unnamed_behaviours import (
+    EMULATORS, equals_truth, paysync_sync, stops_keeping_what_was_committed,
+)  # fmt: skip
 
 
 def only_paged(provider: str) -> list[str]:
@@ -185,3 +187,39 @@ async def paged_equal_ignoring(db_url: str, emu: Any, ignore: dict[str, set[str]
             assert diff["counts"] == [0, 0], (name, diff)
     finally:
         await conn.close()
+
+
+# range_max_days=N: a long date range answered for its newest N days only (or refused) ----------
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_date_ranges_cut_to_the_newest_days_stop_loudly_keeping_what_was_committed(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    source = "'bacs'" if provider == "smarterpay" else "'cards'"
+    needles = (source, "stream ", "window ", "newest", "max_window_days")
+    stops_keeping_what_was_committed(
+        provider, "range_max_days=5", fresh_db_url, tmp_path, *needles
+    )
+
+
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_date_ranges_refused_with_400_stop_fast_saying_what_to_do(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    source = "'bacs'" if provider == "smarterpay" else "'cards'"
+    needles = (source, "stream ", "window ", "HTTP 400", "max_window_days")
+    took = stops_keeping_what_was_committed(
+        provider, "range_max_days=5,range_over=400", fresh_db_url, tmp_path, *needles
+    )
+    assert took < 50, f"{took:.0f}s: a refused range was retried as a transient failure"
+
+
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_windows_no_longer_than_max_window_days_read_a_capping_server_whole(
+    provider: str, fresh_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the stop says to do works: windows of at most the provider's span lose nothing."""
+    monkeypatch.setenv("PAYSYNC_SYNC__MAX_WINDOW_DAYS", "30")
+    quirk = "range_max_days=30"
+    with start_emulator(provider, seed=74, quirks=quirk, **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        synced_equal_truth(provider, emu, fresh_db_url, tmp_path)

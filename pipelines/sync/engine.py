@@ -20,7 +20,7 @@ from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build
 from pipelines.store.db import lost_database
 from pipelines.store.settings import SourceBase, SyncSettings
-from pipelines.sync import edges, logs
+from pipelines.sync import edges, logs, ranges
 from pipelines.sync.ahead import Lanes
 from pipelines.sync.counting import StreamCallStats, book_to
 from pipelines.sync.pager import PageSizes
@@ -175,11 +175,14 @@ class SourceSync(WindowReader):
         start = day_start(self.source.start_date)
         lag = timedelta(seconds=self.settings.lag_seconds)
         lookback = timedelta(days=self.source.lookback_days)
+        days = self.settings.max_window_days
+        longest = ranges.longest_window(days) if days is not None else None
         async with self.pool.acquire() as conn:
             plans = [
                 await plan_stream(
-                    conn, self.source.name, spec, self.request, start, self.now, lag, lookback
-                )
+                    conn, self.source.name, spec, self.request, start, self.now, lag, lookback,
+                    max_window=longest,
+                )  # fmt: skip
                 for spec in self.specs
             ]
         return [p for p in plans if p is not None]

@@ -31,12 +31,12 @@ import asyncio
 import math
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from connectors.errors import ContractChangedError
+from connectors.errors import ContractChangedError, ProviderRequestError
 from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
@@ -69,6 +69,8 @@ class PageSize:
     origin_done: asyncio.Event = field(default_factory=asyncio.Event)
     # this run saw the server answer a page past the end with one already read (``clamp``)
     clamps: bool = False
+    # the longest date range this run saw the server serve whole (``ranges``)
+    served_span: timedelta = timedelta(0)
 
     def served(self, items: int) -> None:
         if items > self.proven:
@@ -115,6 +117,18 @@ class PageSizes:
         )
         for _, size in changed:
             size.dirty = False
+
+
+def _refused(where: str, window: Mapping[str, str], exc: ProviderRequestError) -> Exception:
+    """A request the provider refused (4xx), named by stream and window; a dated one says what
+    to set where the provider limits the date range one request may span (INFERRED #157)."""
+    hint = (
+        ". If the provider limits the date range one request may span, set "
+        "sync.max_window_days (environment PAYSYNC_SYNC__MAX_WINDOW_DAYS) to that many days"
+        if window
+        else ""
+    )
+    return ProviderRequestError(f"{where}: {exc}{hint}", exc.status)
 
 
 class _Restart(Exception):
@@ -246,6 +260,8 @@ class Pager:
                     body = await ahead.get(params)
                 except ContractChangedError as exc:  # name the stream and window too
                     raise ContractChangedError(f"{self._where()}: {exc}") from None
+                except ProviderRequestError as exc:
+                    raise _refused(self._where(), window, exc) from None
                 items = self._items(body)
                 asked = paginator.asked(params)
                 if received and clamp.repeats(self.spec, items, asked, seen, before):

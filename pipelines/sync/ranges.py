@@ -1,0 +1,140 @@
+"""Whether a long window's listing covered its oldest part (a behaviour issue 14 did not name:
+providers that cap a report's date range).
+
+A server may answer a date range longer than it likes with only its newest part, silently. A
+window whose oldest records were cut off that way commits without them and delete-marks every
+record stored there: the run succeeds (measured: a full refresh behind ``--quirks
+range_max_days=5`` marked 132 of 700 payments deleted, exit 0). The window's own listing cannot
+tell (an empty stretch looks the same), so a window longer than a day reads one day of it
+alone, one page (a range that short is served whole by any server capping ranges to a day or
+more, INFERRED #157), and stops, named, with what to set (``sync.max_window_days``), when that
+day lists records the window's listing lacks. Which day:
+
+- the day from the earliest stored record the listing lacks, where it is older than anything
+  listed: delete-marking would mark it, so this is sound wherever records are stored (every
+  re-read: lookback, open records, full refresh): a cut range is found before it deletes;
+- else the window's oldest day, where the listing holds nothing in it. On a first backfill this
+  finds a cut only where records lie in that day (a stretch cut off whose oldest day is empty
+  loads short, unseen: the window's listing is all there is to go by). INFERRED #157.
+
+What it costs: nothing for windows of a day or less, or no longer than ``sync.max_window_days``
+(the operator stated the provider's limit); one query for the rest; one request where a day
+must be read, which a listing reaching into its oldest day, or a window no longer than a
+stretch the provider was seen to serve whole in this run (``PageSize.served_span``), spares.
+"""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import asyncpg
+
+from connectors.errors import ContractChangedError
+from connectors.streams import StreamSpec
+from pipelines.load import loader
+from pipelines.load.records import Page
+from pipelines.sync.pager import PageSize
+from pipelines.sync.window import ZONE_SLACK
+
+DAY = timedelta(days=1)
+# A window's requests reach this much further than the window (the slack and the widening of
+# both ends, with room to spare): a provider limiting ranges counts it.
+REACH = 2 * (ZONE_SLACK + timedelta(minutes=1))
+
+
+def longest_window(max_days: int) -> timedelta:
+    """The longest window whose requests span at most ``max_days`` (``sync.max_window_days``)."""
+    return max(timedelta(days=max_days) - REACH, timedelta(hours=1))
+
+
+class Reader(Protocol):
+    def pages(
+        self, spec: StreamSpec, start: datetime | None, end: datetime | None,
+        slack: bool = False, label: str | None = None,
+    ) -> Any: ...  # fmt: skip
+
+
+def needs_check(
+    spec: StreamSpec, start: datetime, end: datetime, first: datetime | None, size: PageSize
+) -> bool:
+    """Whether the oldest day of ``[start, end)`` must be read alone (``first``: the earliest
+    record the listing held, None when it held none or the stream has no cursor column)."""
+    if first is not None and first < start + DAY:
+        size.served_span = max(size.served_span, end - first)  # the provider served all that
+        return False
+    return end - start + REACH > size.served_span
+
+
+async def guard(
+    reader: Reader, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
+    size: PageSize, max_days: int | None,
+) -> None:  # fmt: skip
+    """The check for one window whose pages are staged (a window a day long or less costs
+    nothing, not even the query for its earliest record)."""
+    span = end - start
+    if t.spec.window is None or span <= DAY:
+        return
+    if max_days is not None and span <= longest_window(max_days):
+        return  # the operator stated the provider's limit
+    first, day = None, None
+    if t.spec.cursor_column:
+        first = (await loader.census(conn, t, start, end)).first
+        stored = await _oldest_unlisted(conn, t, start, end)
+        if stored is not None and (first is None or stored < first):
+            day = stored  # a stored record older than anything listed: deleted, or cut off?
+    if day is None and needs_check(t.spec, start, end, first, size):
+        day = start
+    if day is not None:
+        await check_day(reader, conn, t.source, t.spec, (start, end), first, day)
+
+
+async def _oldest_unlisted(
+    conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime
+) -> datetime | None:
+    """The earliest live stored record of the window the listing lacks (delete-marking would
+    mark it deleted)."""
+    cursor = t.spec.cursor_column
+    found: datetime | None = await conn.fetchval(
+        f"""SELECT min(r.{cursor}) FROM {t.sql.table} r WHERE r.source = $1
+               AND r._deleted_at IS NULL AND r.{cursor} >= $2 AND r.{cursor} < $3
+               AND NOT EXISTS (SELECT 1 FROM _stage s WHERE s.id = r.id)""",
+        t.source, start, end,
+    )  # fmt: skip
+    return found
+
+
+async def check_day(
+    reader: Reader, conn: asyncpg.Connection, source: str, spec: StreamSpec,
+    window: tuple[datetime, datetime], first: datetime | None, day: datetime,
+) -> None:  # fmt: skip
+    """Read the day from ``day`` alone (within the window); stop when it lists records the
+    window's listing (staged in ``_stage``) lacks."""
+    start, end = window
+    label = f"window {start}..{end}, the day from {day} read alone"
+    ids: list[str] = []
+    pages = reader.pages(spec, day, min(end, day + DAY), False, label)
+    async with aclosing(pages):
+        page: Page
+        async for page in pages:
+            ids = [str(rid) for rid, _ in page.rows]
+            break  # one page tells
+    if not ids:
+        return
+    missing = await conn.fetch(
+        "SELECT u.id FROM unnest($1::text[]) AS u(id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM _stage s WHERE s.id = u.id)",
+        ids,
+    )
+    if not missing:
+        return
+    listed = f"nothing older than {first}" if first is not None else "nothing"
+    raise ContractChangedError(
+        f"source {source!r}, stream {spec.name}, window {start}..{end}: the provider listed "
+        f"{listed} for this window, but the day from {day} read alone lists {len(missing)} "
+        f"record(s) that listing lacks (e.g. {missing[0]['id']}): the provider seems to answer "
+        "only the newest part of a long date range, so records would be missed and marked "
+        "deleted; the window is not committed. Set sync.max_window_days (environment "
+        "PAYSYNC_SYNC__MAX_WINDOW_DAYS) to a span the provider serves whole and run again"
+    )
