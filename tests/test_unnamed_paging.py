@@ -223,3 +223,17 @@ def test_windows_no_longer_than_max_window_days_read_a_capping_server_whole(
     with start_emulator(provider, seed=74, quirks=quirk, **EMULATORS[provider]) as emu:
         emu.clock_freeze(True)
         synced_equal_truth(provider, emu, fresh_db_url, tmp_path)
+
+
+# overlap=1: every page repeats the last record of the page before ----------------------------
+@pytest.mark.parametrize(
+    ("provider", "quirk"),
+    [("smarterpay", "overlap=1,page_max=40"), ("smarterpay", "overlap=1,ties=7,page_max=40"),
+     ("smart2pay", "overlap=1,page_max=40")],
+)  # fmt: skip
+def test_pages_repeating_the_last_record_before_them_load_each_record_once(
+    provider: str, quirk: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    with start_emulator(provider, seed=75, quirks=quirk, **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        synced_equal_truth(provider, emu, fresh_db_url, tmp_path)
