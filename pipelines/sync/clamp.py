@@ -35,12 +35,12 @@ def repeats(
 ) -> bool:
     """True when a page may be a clamping server's last page again: records all read already in
     this pass, as many as asked (the last page of that size) or the very page before (a short
-    last page). Records arriving while a window is paged shift the pages by as many records as
+    last page); ``asked`` None: any number of them. Records arriving while a window is paged shift the pages by as many records as
     arrived, which repeats fewer than a page (``pager._Arrived`` reads the window again)."""
     ids = [record_id(spec, item) for item in items]
     if not ids or not all(i in seen for i in ids):
         return False
-    return len(ids) == asked or (len(ids) == len(before) and set(ids) == before)
+    return asked is None or len(ids) == asked or (len(ids) == len(before) and set(ids) == before)
 
 
 async def past_the_end(

@@ -165,6 +165,8 @@ class Pager:
     # pages the window should hold at the stream's density so far (engine): how far to ask
     # ahead where the records tell nothing (no creation order, as submission lines)
     expect: float | None = None
+    # the records read and the repeat of the last confirming page of records already read
+    repeat: tuple[frozenset[Any], tuple[Any, ...]] | None = None
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -248,6 +250,7 @@ class Pager:
         ahead = Ahead(self.http, self.spec.path, paginator, self.lanes)
         received, reported, previous_head = 0, None, None
         seen: set[Any] = set()  # ids read in this pass, the page before's, the first's
+        repeated = 0  # records of this pass read twice (overlapping pages): not in the totals
         before: set[Any] = set()
         head: Any = None
         tail: datetime | None = None
@@ -267,7 +270,12 @@ class Pager:
                 if received and clamp.repeats(self.spec, items, asked, seen, before):
                     if await self._past_end(paginator, window, received, head, before):
                         break  # a page past the end, answered with one already read
-                before = {clamp.record_id(self.spec, item) for item in items}
+                if "_confirm" in params and clamp.repeats(self.spec, items, None, seen, set()):
+                    self._repeated(paginator, seen, items)  # overlap or arrivals: read again
+                    break  # the same twice running: the short page was the end
+                page_ids = [clamp.record_id(self.spec, item) for item in items]
+                repeated += sum(1 for i in page_ids if i is not None and i in seen)
+                before = set(page_ids)
                 seen |= before
                 if head is None and items:
                     head = clamp.record_id(self.spec, items[0])
@@ -319,8 +327,19 @@ class Pager:
                 "read them all; the window is not committed. Check the source's timezone "
                 "setting against the zone the provider's date filters mean"
             )
-        if reported is not None and reported != received:
-            raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
+        if reported is not None and reported != received - repeated:
+            came = received - repeated
+            raise _Restart(paginator, f"the provider reported {reported} records, {came} came")
+
+    def _repeated(self, paginator: Paginator, seen: set[Any], items: list[Any]) -> None:
+        """A confirming page of records already read: more arrived ahead of it (the window is
+        read again), or the server repeats the last record of each page (an inclusive cursor).
+        The same page over the same records twice running: nothing arrived, the window ended
+        (returns; else raises to read the window again)."""
+        mark = (frozenset(seen), tuple(clamp.record_id(self.spec, i) for i in items))
+        if mark != self.repeat:
+            self.repeat = mark
+            raise _Arrived(paginator, "a confirming page repeated records already read")
 
     async def _past_end(
         self, paginator: Paginator, window: Mapping[str, str], received: int, head: Any,

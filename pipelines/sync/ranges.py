@@ -8,7 +8,8 @@ range_max_days=5`` marked 132 of 700 payments deleted, exit 0). The window's own
 tell (an empty stretch looks the same), so a window longer than a day reads one day of it
 alone, one page (a range that short is served whole by any server capping ranges to a day or
 more, INFERRED #157), and stops, named, with what to set (``sync.max_window_days``), when that
-day lists records the window's listing lacks. Which day:
+day lists records the window's listing lacks and the window listed again lacks them too (a
+record created back-dated while the window was read is in the second listing). Which day:
 
 - the day from the earliest stored record the listing lacks, where it is older than anything
   listed: delete-marking would mark it, so this is sound wherever records are stored (every
@@ -127,7 +128,7 @@ async def check_day(
         " WHERE NOT EXISTS (SELECT 1 FROM _stage s WHERE s.id = u.id)",
         ids,
     )
-    if not missing:
+    if not missing or await _arrived(reader, spec, window, {str(r["id"]) for r in missing}):
         return
     listed = f"nothing older than {first}" if first is not None else "nothing"
     raise ContractChangedError(
@@ -138,3 +139,20 @@ async def check_day(
         "deleted; the window is not committed. Set sync.max_window_days (environment "
         "PAYSYNC_SYNC__MAX_WINDOW_DAYS) to a span the provider serves whole and run again"
     )
+
+
+async def _arrived(
+    reader: Reader, spec: StreamSpec, window: tuple[datetime, datetime], wanted: set[str]
+) -> bool:
+    """Whether the records the day listed and the window's listing lacked are in the window's
+    listing now: created (back-dated) after it was read, not cut off (a cut range cuts them
+    again). Read only where the day found such records, so rarely but for a cut range."""
+    start, end = window
+    pages = reader.pages(spec, start, end, False, f"window {start}..{end} listed again")
+    async with aclosing(pages):
+        page: Page
+        async for page in pages:
+            wanted -= {str(rid) for rid, _ in page.rows}
+            if not wanted:
+                return True
+    return False
