@@ -25,10 +25,13 @@ from pipelines.sync.pager import PageSize
 from tests.oracle.compare import record_id
 from tests.test_pager import SPEC, Server, read
 from tests.test_provider_ties import PAGED, assert_paged_equal_truth
-from tests.truth import differences, resource_of
 from tests.test_unnamed_behaviours import (
-    EMULATORS, equals_truth, paysync_sync, stops_keeping_what_was_committed,
+    EMULATORS,
+    equals_truth,
+    paysync_sync,
+    stops_keeping_what_was_committed,
 )  # fmt: skip
+from tests.truth import differences, resource_of
 
 
 def only_paged(provider: str) -> list[str]:
@@ -196,9 +199,7 @@ def test_date_ranges_cut_to_the_newest_days_stop_loudly_keeping_what_was_committ
 ) -> None:
     source = "'bacs'" if provider == "smarterpay" else "'cards'"
     needles = (source, "stream ", "window ", "newest", "max_window_days")
-    stops_keeping_what_was_committed(
-        provider, "range_max_days=5", fresh_db_url, tmp_path, *needles
-    )
+    stops_keeping_what_was_committed(provider, "range_max_days=5", fresh_db_url, tmp_path, *needles)
 
 
 @pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])

@@ -106,9 +106,13 @@ class SourceSync(WindowReader):
                 self.http = client
                 await self._windows(report)
                 fetcher = Fetcher(
-                    self.pool, self.source.name, self.connector, self.sql, client,
+                    self.pool,
+                    self.source.name,
+                    self.connector,
+                    self.sql,
+                    client,
                     self.source.timezone,
-                )  # fmt: skip
+                )
                 await drain(fetcher, report)
                 await self._children_success(report)
             report.outcome = (
@@ -180,9 +184,16 @@ class SourceSync(WindowReader):
         async with self.pool.acquire() as conn:
             plans = [
                 await plan_stream(
-                    conn, self.source.name, spec, self.request, start, self.now, lag, lookback,
+                    conn,
+                    self.source.name,
+                    spec,
+                    self.request,
+                    start,
+                    self.now,
+                    lag,
+                    lookback,
                     max_window=longest,
-                )  # fmt: skip
+                )
                 for spec in self.specs
             ]
         return [p for p in plans if p is not None]
@@ -236,9 +247,11 @@ class SourceSync(WindowReader):
             # cuts its next window (the merge still to come does not change what was read).
             if window is not None:
                 plan.sizer.feedback(
-                    result.pages, result.last_page_items, plan.spec.page_size,
+                    result.pages,
+                    result.last_page_items,
+                    plan.spec.page_size,
                     window[1] - window[0],
-                )  # fmt: skip
+                )
             paged.set()
 
         try:
