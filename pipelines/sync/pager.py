@@ -23,6 +23,12 @@ a page cannot be read that way, and the window stops with a contract error.
 
 Where the server counts pages or offsets from (``origin``): probed on a stream's first page
 until settled, then remembered (``origin.counts_from_zero``).
+
+A page of records already read (INFERRED #155, #158): a clamping server's answer past the end
+(``clamp``: one single-record request per stream and run tells it from a server ignoring the
+page number), or, after a short page, records arriving or pages overlapping by one record
+(read again once; the same answer twice running ends the window). Totals are compared with the
+distinct records received.
 """
 
 from __future__ import annotations
