@@ -1,5 +1,6 @@
 """Temporary measurement (not committed): list requests of a documented backfill and of the
 incremental run after it, with the range guard and without it."""
+
 from typing import Any
 
 import pytest
@@ -18,11 +19,17 @@ def total(stats: dict[str, Any]) -> int:
 @pytest.mark.parametrize("guard", [True, False])
 async def test_measure(provider: str, guard: bool, fresh_db_url: str, monkeypatch: Any) -> None:
     if not guard:
+
         async def off(*args: Any, **kwargs: Any) -> None:
             return None
+
         monkeypatch.setattr(ranges, "guard", off)
     mod = sp if provider == "smarterpay" else s2p
-    opts = dict(token=sp.TOKEN) if provider == "smarterpay" else dict(site_id=s2p.SITE_ID, api_key=s2p.API_KEY)
+    opts = (
+        dict(token=sp.TOKEN)
+        if provider == "smarterpay"
+        else dict(site_id=s2p.SITE_ID, api_key=s2p.API_KEY)
+    )
     with start_emulator(provider, records=1500, seed=11, **opts) as emu:
         emu.clock_freeze(True)
         settings = mod.make_settings(fresh_db_url, emu)
