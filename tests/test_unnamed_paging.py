@@ -28,6 +28,7 @@ from tests.test_provider_ties import PAGED, assert_paged_equal_truth
 from tests.test_unnamed_behaviours import (
     EMULATORS,
     equals_truth,
+    loud,
     paysync_sync,
     stops_keeping_what_was_committed,
 )  # fmt: skip
@@ -242,3 +243,17 @@ def test_pages_repeating_the_last_record_before_them_load_each_record_once(
     with start_emulator(provider, seed=75, quirks=quirk, **EMULATORS[provider]) as emu:
         emu.clock_freeze(True)
         synced_equal_truth(provider, emu, fresh_db_url, tmp_path)
+
+
+@pytest.mark.parametrize("provider", ["smarterpay", "smart2pay"])
+def test_date_ranges_cut_on_a_first_backfill_stop_loudly(
+    provider: str, fresh_db_url: str, tmp_path: Path
+) -> None:
+    """Nothing stored yet: a long window whose listing starts days after its start reads its
+    oldest day alone, and the records there stop the run (INFERRED #157 says what escapes)."""
+    quirk = "range_max_days=5"
+    with start_emulator(provider, seed=76, quirks=quirk, **EMULATORS[provider]) as emu:
+        emu.clock_freeze(True)
+        result = paysync_sync(tmp_path, emu, fresh_db_url, provider, *only_paged(provider))
+        source = "'bacs'" if provider == "smarterpay" else "'cards'"
+        loud(result, source, "stream ", "window ", "older than", "newest", "max_window_days")

@@ -14,17 +14,20 @@ record created back-dated while the window was read is in the second listing). W
 - the day from the earliest stored record the listing lacks, where it is older than anything
   listed: delete-marking would mark it, so this is sound wherever records are stored (every
   re-read: lookback, open records, full refresh): a cut range is found before it deletes;
-- else the window's oldest day, where the listing holds nothing in it and no committed window
-  covered that day yet (a re-read relies on the stored records: the idle run re-reads many
-  long windows for their open records, and checking each cost 16 requests on 28 in
-  ``tests/test_sync_smarterpay.py``). On a first backfill this finds a cut only where records
-  lie in that day (a stretch cut off whose oldest day is empty loads short, unseen: the
-  window's listing is all there is to go by). INFERRED #157.
+- else the window's oldest day, where the listing holds records but none in that day and no
+  committed window covered that day yet (a re-read relies on the stored records: the idle run
+  re-reads many long windows for their open records, and checking each cost 16 requests on 28
+  in ``tests/test_sync_smarterpay.py``). On a first backfill this finds a cut only where
+  records lie in that day, and not where the listing is empty (the newest days of the range
+  held nothing): a stretch cut off that way loads short, unseen. INFERRED #157.
 
 What it costs: nothing for windows of a day or less, or no longer than ``sync.max_window_days``
-(the operator stated the provider's limit); one query for the rest; one request where a day
+(the operator stated the provider's limit); two queries for the rest; one request where a day
 must be read, which a listing reaching into its oldest day, or a window no longer than a
 stretch the provider was seen to serve whole in this run (``PageSize.served_span``), spares.
+Measured (emulators, 1,500 records each, documented behaviour, list and detail requests of a
+first sync / the idle run after it): SmarterPay 582 / 28 against 532 / 28 without the check,
+Smart2Pay 3,209 / 11 against 3,206 / 11.
 """
 
 from __future__ import annotations
@@ -64,8 +67,12 @@ def needs_check(
     spec: StreamSpec, start: datetime, end: datetime, first: datetime | None, size: PageSize
 ) -> bool:
     """Whether the oldest day of ``[start, end)`` must be read alone (``first``: the earliest
-    record the listing held, None when it held none or the stream has no cursor column)."""
-    if first is not None and first < start + DAY:
+    record the listing held, None when it held none or the stream has no cursor column). An
+    empty listing is not checked: most long windows are empty stretches of a backfill, and
+    checking each cost 353 requests on 532 (measured, SmarterPay emulator, 1,500 records)."""
+    if first is None:
+        return False
+    if first < start + DAY:
         size.served_span = max(size.served_span, end - first)  # the provider served all that
         return False
     return end - start + REACH > size.served_span
