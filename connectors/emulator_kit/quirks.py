@@ -27,8 +27,9 @@ the emulator behaves as documented unless a test asks otherwise (issue 14):
 - ``shape.<field>=<json>``: every record carrying ``field`` (lists and details) carries this
   value instead, e.g. ``shape.3DSecure={"Enrolled":"Y"}``: a value of a shape we only inferred.
 - behaviours the issue did not name (``origin``, ``body``, ``filter_bounds``, ``filter``,
-  ``content_type``, ``gzip``, ``strings``): see ``quirks_unnamed``; at the HTTP level
-  (``error_body``, ``html``, ``page_size_error``, ``redirect``, ``dupes``): ``quirks_http``.
+  ``content_type``, ``gzip``, ``strings``, ``past_end``, ``order``, ``range_max_days``,
+  ``range_over``, ``overlap``): see ``quirks_unnamed``; at the HTTP level (``error_body``,
+  ``html``, ``page_size_error``, ``redirect``, ``dupes``): ``quirks_http``.
 
 Implemented as one aiohttp middleware between the stats and the provider middleware, so each
 provider's own code stays the documented behaviour.
@@ -47,6 +48,7 @@ import orjson
 from aiohttp import web
 
 from connectors.emulator_kit import quirks_http as http
+from connectors.emulator_kit import quirks_paging as paging
 from connectors.emulator_kit import quirks_unnamed as unnamed
 from connectors.emulator_kit.stats import ADMIN_PREFIX, ENDPOINT_KEY
 
@@ -177,7 +179,14 @@ def quirks_middleware(plan: QuirkPlan) -> Any:
         if request.path.startswith(ADMIN_PREFIX) or request.method != "GET":
             return await handler(request)
         rewritten = _rewrite_query(plan, request)
+        refused = unnamed.refusal(plan.more, rewritten.query)
+        if refused is not None:
+            return refused
         response = await handler(rewritten)
+        if plan.more.overlap:
+            response = await paging.overlapping(rewritten, handler, response)
+        if plan.more.past_end_last:
+            response = await paging.past_end_last(rewritten, handler, response)
         if rewritten is not request and ENDPOINT_KEY in rewritten:
             request[ENDPOINT_KEY] = rewritten[ENDPOINT_KEY]  # the stats label the clone got
         if not isinstance(response, web.Response) or response.status != 200:

@@ -16,7 +16,9 @@ Reconciliation that pages exactly as the sync does cannot see a paging defect of
 - never takes a short page as the end: it reads on until the provider answers an empty page
   (one request more per window, the price of not trusting the page size);
 - ignores totals and learned page sizes; a page that repeats the previous one, or holds more
-  records than asked, stops the check with a contract error;
+  records than asked, stops the check with a contract error, unless the server was shown to
+  answer a page past the end with its last page again (``sync.clamp``, INFERRED #155): that
+  ends the census; a page of nothing but records already read stops it (never a loop);
 - checks for itself where the server counts pages or offsets from (``sync.origin``): a census
   reading from the second page of a server counting from 0 would call the first page's
   records ``extra``, and ``--repair`` would mark them deleted.
@@ -36,6 +38,7 @@ from connectors.errors import ContractChangedError
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
+from pipelines.sync import clamp
 from pipelines.sync.origin import counts_from_zero
 from pipelines.sync.window import ZONE_SLACK, filter_params
 
@@ -70,6 +73,9 @@ async def census_pages(
         yield Page.of(split_page(spec, _items(body, spec, where)), sent)
         return
     size, position, previous_head, probed = CENSUS_PAGE, 0, None, False
+    seen: set[Any] = set()  # ids read so far, those of the page before, the first one
+    before: set[Any] = set()
+    head: Any = None
     for _ in range(MAX_CENSUS_PAGES):
         at = paginator.at(position, size)
         if at is None:
@@ -83,6 +89,9 @@ async def census_pages(
                 paginator = FromZero(paginator)
                 continue  # read again from the server's real first page
         asked = paginator.asked(at) or size
+        if position and clamp.repeats(spec, items, asked, seen, before):
+            if await clamp.past_the_end(http, spec, paginator, window, position, head, before):
+                return  # a server clamping the page index: its last page again is the end
         if len(items) > asked or (items and items[0] == previous_head):
             raise ContractChangedError(
                 f"{where}: the provider ignores the paging parameters ({len(items)} records for "
@@ -90,6 +99,17 @@ async def census_pages(
             )
         if not items:
             return  # only an empty page ends the census
+        ids = {clamp.record_id(spec, item) for item in items}
+        if ids <= seen:  # nothing new, and not the end: reading on would never end
+            raise ContractChangedError(
+                f"{where}: the page at position {position} holds only records already read; "
+                "completeness cannot be checked. Check the endpoint's paging parameters "
+                "against the provider's documentation"
+            )
+        before = ids
+        seen |= ids
+        if head is None:
+            head = clamp.record_id(spec, items[0])
         previous_head = items[0]
         position += len(items)
         if len(items) < asked:

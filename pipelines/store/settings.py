@@ -131,6 +131,10 @@ class SyncSettings(BaseModel):
     lag_seconds: float = Field(120, ge=0)
     max_reject_rate: float = Field(0.01, ge=0, le=1)
     retry_budget_seconds: float = Field(600, ge=0)
+    # The longest date range one list request asks (None: the sizer's own maximum, 92 days).
+    # For providers answering only the newest part of a longer range, or refusing it
+    # (docs/inferred.md #157): windows this short are served whole and not checked.
+    max_window_days: int | None = Field(None, ge=1)
 
 
 class Settings(BaseSettings):

@@ -20,7 +20,7 @@ from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, build
 from pipelines.store.db import lost_database
 from pipelines.store.settings import SourceBase, SyncSettings
-from pipelines.sync import edges, logs
+from pipelines.sync import edges, logs, ranges
 from pipelines.sync.ahead import Lanes
 from pipelines.sync.counting import StreamCallStats, book_to
 from pipelines.sync.pager import PageSizes
@@ -107,9 +107,13 @@ class SourceSync(WindowReader):
                 self.http = client
                 await self._windows(report)
                 fetcher = Fetcher(
-                    self.pool, self.source.name, self.connector, self.sql, client,
+                    self.pool,
+                    self.source.name,
+                    self.connector,
+                    self.sql,
+                    client,
                     self.source.timezone,
-                )  # fmt: skip
+                )
                 await drain(fetcher, report)
                 await self._children_success(report)
             report.outcome = (
@@ -176,10 +180,20 @@ class SourceSync(WindowReader):
         start = day_start(self.source.start_date)
         lag = timedelta(seconds=self.settings.lag_seconds)
         lookback = timedelta(days=self.source.lookback_days)
+        days = self.settings.max_window_days
+        longest = ranges.longest_window(days) if days is not None else None
         async with self.pool.acquire() as conn:
             plans = [
                 await plan_stream(
-                    conn, self.source.name, spec, self.request, start, self.now, lag, lookback
+                    conn,
+                    self.source.name,
+                    spec,
+                    self.request,
+                    start,
+                    self.now,
+                    lag,
+                    lookback,
+                    max_window=longest,
                 )
                 for spec in self.specs
             ]
@@ -234,9 +248,11 @@ class SourceSync(WindowReader):
             # cuts its next window (the merge still to come does not change what was read).
             if window is not None:
                 plan.sizer.feedback(
-                    result.pages, result.last_page_items, plan.spec.page_size,
+                    result.pages,
+                    result.last_page_items,
+                    plan.spec.page_size,
                     window[1] - window[0],
-                )  # fmt: skip
+                )
             paged.set()
 
         try:

@@ -23,6 +23,12 @@ a page cannot be read that way, and the window stops with a contract error.
 
 Where the server counts pages or offsets from (``origin``): probed on a stream's first page
 until settled, then remembered (``origin.counts_from_zero``).
+
+A page of records already read (INFERRED #155, #158): a clamping server's answer past the end
+(``clamp``: one single-record request per stream and run tells it from a server ignoring the
+page number), or, after a short page, records arriving or pages overlapping by one record
+(read again once; the same answer twice running ends the window). Totals are compared with the
+distinct records received.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import asyncio
 import math
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -41,6 +47,7 @@ from connectors.fields import second_of
 from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
+from pipelines.sync import clamp
 from pipelines.sync.ahead import Ahead, Lanes, pages_left, wire
 from pipelines.sync.origin import counts_from_zero, whole_list_counts_from_zero
 from pipelines.sync.refused import once, refusal_message, smaller_page
@@ -67,6 +74,10 @@ class PageSize:
     probe_done: asyncio.Event = field(default_factory=asyncio.Event)
     origin_asked: bool = False  # this run asked the whole list where it counts from (empty window)
     origin_done: asyncio.Event = field(default_factory=asyncio.Event)
+    # this run saw the server answer a page past the end with one already read (``clamp``)
+    clamps: bool = False
+    # the longest date range this run saw the server serve whole (``ranges``)
+    served_span: timedelta = timedelta(0)
 
     def served(self, items: int) -> None:
         if items > self.proven:
@@ -115,6 +126,22 @@ class PageSizes:
             size.dirty = False
 
 
+def _refused(where: str, window: Mapping[str, str], exc: ProviderRequestError) -> Exception:
+    """A request the provider refused (4xx), named by stream and window."""
+    return ProviderRequestError(f"{where}: {exc}{_range_hint(window)}", exc.status)
+
+
+def _range_hint(window: Mapping[str, str]) -> str:
+    """What a dated request refused says to set where the provider limits the date range one
+    request may span (INFERRED #157)."""
+    if not window:
+        return ""
+    return (
+        ". If the provider limits the date range one request may span, set "
+        "sync.max_window_days (environment PAYSYNC_SYNC__MAX_WINDOW_DAYS) to that many days"
+    )
+
+
 class _Restart(Exception):
     """Read the window again from the start with these paging settings."""
 
@@ -150,6 +177,8 @@ class Pager:
     # ahead where the records tell nothing (no creation order, as submission lines)
     expect: float | None = None
     _asked: int = 0  # the page size this pass asks
+    # the records read and the repeat of the last confirming page of records already read
+    repeat: tuple[frozenset[Any], tuple[Any, ...]] | None = None
 
     def _where(self) -> str:
         return f"source {self.source!r}, stream {self.spec.name}, {self.label}"
@@ -180,9 +209,9 @@ class Pager:
                 if self.size.ask >= self._asked:  # (else another window lowered it already)
                     smaller = smaller_page(refused, self._asked, MIN_BELIEVED_CAP)
                     if smaller is None:
-                        raise ProviderRequestError(
-                            refusal_message(self._where(), refused, paginator), refused.status
-                        ) from None
+                        message = refusal_message(self._where(), refused, paginator)
+                        hint = _range_hint(self.window_params)
+                        raise ProviderRequestError(message + hint, refused.status) from None
                     self.size.ask, self.size.dirty = smaller, True
             except _Arrived as arrived:
                 arrivals += 1
@@ -243,6 +272,10 @@ class Pager:
         params: dict[str, str] | None = first
         ahead = Ahead(self.http, self.spec.path, paginator, self.lanes)
         received, reported, previous_head = 0, None, None
+        seen: set[Any] = set()  # ids read in this pass, the page before's, the first's
+        repeated = 0  # records of this pass read twice (overlapping pages): not in the totals
+        before: set[Any] = set()
+        head: Any = None
         tail: datetime | None = None
         found_alone = False
         try:
@@ -253,9 +286,26 @@ class Pager:
                     body = await ahead.get(params)
                 except (ContractChangedError, ProviderUnavailableError) as exc:  # name the
                     raise type(exc)(f"{self._where()}: {exc}") from None  # stream and window too
+                except ProviderRequestError as exc:
+                    if exc.status == 400:
+                        raise  # the page size, perhaps: ``pages`` asks again smaller (refused.py)
+                    raise _refused(self._where(), window, exc) from None
                 items = self._items(body)
-                settle = params is first and alone is None and self.size.origin != 1
                 asked = paginator.asked(params)
+                if received and clamp.repeats(self.spec, items, asked, seen, before):
+                    if await self._past_end(paginator, window, received, head, before):
+                        break  # a page past the end, answered with one already read
+                if "_confirm" in params and clamp.repeats(self.spec, items, None, seen, set()):
+                    self._repeated(paginator, seen, items)  # overlap or arrivals: read again
+                    break  # the same twice running: the short page was the end
+                page_ids = [clamp.record_id(self.spec, item) for item in items]
+                # read twice: on an earlier page (overlap) or on this one (refused.once)
+                repeated += len(page_ids) - len(set(page_ids) - seen)
+                before = set(page_ids)
+                seen |= before
+                if head is None and items:
+                    head = clamp.record_id(self.spec, items[0])
+                settle = params is first and alone is None and self.size.origin != 1
                 totals = paginator.totals(body)
                 self._check_generation(paginator, params, items, totals, asked, previous_head)
                 previous_head = items[0] if items else None
@@ -291,7 +341,9 @@ class Pager:
                     # saved on every stream's first read); nothing of the window is yielded
                     # yet, so a server counting from 0 restarts it (the queued pages dropped).
                     await self._settle_origin(paginator, window, items)
-                yield Page.of(split_page(self.spec, items), ahead.requested_at)
+                # A page is full or short by what the server sent (a record listed twice on a
+                # full page is no sign of its end); each record loads once (refused.once).
+                yield Page.of(split_page(self.spec, once(self.spec, items)), ahead.requested_at)
             else:
                 raise ContractChangedError(
                     f"{self._where()}: more than {MAX_PAGES_PER_WINDOW} pages; narrow the window"
@@ -305,8 +357,32 @@ class Pager:
                 "read them all; the window is not committed. Check the source's timezone "
                 "setting against the zone the provider's date filters mean"
             )
-        if reported is not None and reported != received:
-            raise _Restart(paginator, f"the provider reported {reported} records, {received} came")
+        if reported is not None and reported != received - repeated:
+            came = received - repeated
+            raise _Restart(paginator, f"the provider reported {reported} records, {came} came")
+
+    def _repeated(self, paginator: Paginator, seen: set[Any], items: list[Any]) -> None:
+        """A confirming page of records already read: more arrived ahead of it (the window is
+        read again), or the server repeats the last record of each page (an inclusive cursor).
+        The same page over the same records twice running: nothing arrived, the window ended
+        (returns; else raises to read the window again)."""
+        mark = (frozenset(seen), tuple(clamp.record_id(self.spec, i) for i in items))
+        if mark != self.repeat:
+            self.repeat = mark
+            raise _Arrived(paginator, "a confirming page repeated records already read")
+
+    async def _past_end(
+        self, paginator: Paginator, window: Mapping[str, str], received: int, head: Any,
+        before: set[Any],
+    ) -> bool:  # fmt: skip
+        """A page of records already read: the server's answer past the end (True), or a sign
+        it ignores the paging (False: the checks that follow judge it). Asked once a run per
+        stream; a server honouring positions does so on every window."""
+        if not self.size.clamps:
+            self.size.clamps = await clamp.past_the_end(
+                self.http, self.spec, paginator, window, received, head, before
+            )
+        return self.size.clamps
 
     async def _settle_origin(
         self, paginator: Paginator, window: Mapping[str, str], items: list[Any]
@@ -369,7 +445,7 @@ class Pager:
                 f"{self._where()}: the response has no list under {self.spec.envelope!r} "
                 f"(keys: {sorted(body)[:5]}); provider contract changed?"
             )
-        return once(self.spec, items)
+        return items
 
     def _check_generation(
         self, paginator: Paginator, params: Mapping[str, str], items: list[Any],
@@ -377,7 +453,7 @@ class Pager:
     ) -> None:  # fmt: skip
         """Signs that the server did not understand the paging parameters."""
         problem = None
-        if asked is not None and len(items) > asked:
+        if asked is not None and len(items) > asked and len(once(self.spec, items)) > asked:
             problem = f"{len(items)} records came on a page of {asked}"
         elif items and items[0] == previous_head:
             problem = f"the same page came back twice ({dict(params)})"

@@ -58,9 +58,13 @@ async def plan_stream(
     lag: timedelta,
     lookback: timedelta,
     initial_window: timedelta = timedelta(days=7),
+    max_window: timedelta | None = None,
 ) -> StreamPlan | None:
-    """The plan for one stream, or None when this kind of run has nothing to read there."""
+    """The plan for one stream, or None when this kind of run has nothing to read there.
+    ``max_window``: no window longer (``sync.max_window_days``)."""
     sizer = WindowSizer(initial_window)
+    if max_window is not None:
+        sizer = WindowSizer(min(initial_window, max_window), maximum=max_window)
     if spec.parent:
         return None  # read per parent, by the re-fetch queue
     if spec.window is None:

@@ -20,7 +20,7 @@ from pipelines.load import loader
 from pipelines.load.merge_sql import StreamSql, projection
 from pipelines.load.records import Page, Reject
 from pipelines.store.settings import SourceBase, SyncSettings
-from pipelines.sync import edges
+from pipelines.sync import edges, ranges
 from pipelines.sync.ahead import Lanes
 from pipelines.sync.pager import Pager, PageSizes
 from pipelines.sync.plan import SyncRequest
@@ -70,6 +70,9 @@ class WindowReader:
                 if start is not None and end is not None and spec.window is not None:
                     listed = _listed(spec, start, end, slack).total_seconds()
                     self.density.observe(spec.name, result.records, listed)
+                if start is not None and end is not None:  # a date range cut short?
+                    size, longest = self.page_sizes.get(spec), self.settings.max_window_days
+                    await ranges.guard(self, conn, target, start, end, size, longest)
                 if start is not None and end is not None and spec.cursor_column:
                     rejects += await self._ends(
                         conn, target, start, end, slack, result, rejects, reopened
