@@ -46,7 +46,7 @@ from pipelines.store.settings import (
     SmarterPaySource,
     SyncSettings,
 )
-from pipelines.sync import ahead, edges, engine, pager, service
+from pipelines.sync import ahead, edges, engine, page_sizes, pager, service
 from pipelines.sync.plan import SyncRequest
 
 Tally = Counter[tuple[str, str]]  # (list path, cause) -> requests
@@ -56,11 +56,11 @@ Tally = Counter[tuple[str, str]]  # (list path, cause) -> requests
 def before_issue_14() -> Iterator[None]:
     """Paging as it was: short pages trusted, filters exactly the window, ties not guarded."""
     get, slack, bands, pages = (
-        pager.PageSizes.get, engine.SourceSync._slack, edges.bands, engine.SourceSync.pages
+        page_sizes.PageSizes.get, engine.SourceSync._slack, edges.bands, engine.SourceSync.pages
     )  # fmt: skip
 
-    def trusted(self: Any, spec: Any) -> pager.PageSize:
-        return pager.PageSize(spec.page_size, proven=10**9, origin=1)
+    def trusted(self: Any, spec: Any) -> page_sizes.PageSize:
+        return page_sizes.PageSize(spec.page_size, proven=10**9, origin=1)
 
     async def unguarded(self: Any, spec: Any, start: Any, end: Any, *more: Any) -> Any:
         original = pager.Pager.__init__
@@ -76,14 +76,14 @@ def before_issue_14() -> Iterator[None]:
         finally:
             pager.Pager.__init__ = original  # type: ignore[method-assign]
 
-    pager.PageSizes.get = trusted  # type: ignore[method-assign]
+    page_sizes.PageSizes.get = trusted  # type: ignore[method-assign]
     engine.SourceSync._slack = lambda *_: False  # type: ignore[method-assign]
     edges.bands = lambda *_: []  # every end taken as reached
     engine.SourceSync.pages = unguarded  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
-        pager.PageSizes.get = get  # type: ignore[method-assign]
+        page_sizes.PageSizes.get = get  # type: ignore[method-assign]
         engine.SourceSync._slack = slack  # type: ignore[method-assign]
         edges.bands = bands
         engine.SourceSync.pages = pages  # type: ignore[method-assign]

@@ -11,7 +11,8 @@ import pytest
 
 from connectors.errors import ContractChangedError
 from connectors.smarterpay import STREAMS
-from pipelines.sync.pager import Pager, PageSize
+from pipelines.sync.page_sizes import PageSize
+from pipelines.sync.pager import Pager
 
 SPEC = STREAMS["client_bank_accounts"]  # whole list, PageNumbers paging
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.smarterpay import STREAMS
-from pipelines.sync.pager import Pager, PageSize
+from pipelines.sync.page_sizes import PageSize
+from pipelines.sync.pager import Pager
 
 PAYMENTS = STREAMS["payments"]  # windowed, PageNumbers paging, no totals
 WHOLE = STREAMS["client_bank_accounts"]  # whole list, no date filter

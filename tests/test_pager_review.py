@@ -18,7 +18,7 @@ from connectors.emulator_kit.testing import start_emulator
 from connectors.errors import ProviderRequestError
 from connectors.smarterpay import STREAMS
 from pipelines.sync import service
-from pipelines.sync.pager import PageSize
+from pipelines.sync.page_sizes import PageSize
 from pipelines.sync.plan import SyncRequest
 from tests import test_smart2pay_sync as s2p
 from tests import test_sync_smarterpay as sp

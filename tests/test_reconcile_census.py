@@ -13,8 +13,8 @@ import pytest
 
 from connectors.emulator_kit.testing import start_emulator
 from pipelines.reconcile import runner as recon
-from pipelines.sync import pager
-from pipelines.sync.pager import PageSize
+from pipelines.sync import page_sizes
+from pipelines.sync.page_sizes import PageSize
 from tests import test_sync_smarterpay as sp
 
 
@@ -24,7 +24,7 @@ def trust_every_short_page(monkeypatch: pytest.MonkeyPatch) -> None:
     def get(self: Any, spec: Any) -> PageSize:
         return PageSize(spec.page_size, proven=10**9, origin=1)
 
-    monkeypatch.setattr(pager.PageSizes, "get", get)
+    monkeypatch.setattr(page_sizes.PageSizes, "get", get)
 
 
 async def test_census_finds_what_a_short_page_sync_missed_and_repair_loads_it(

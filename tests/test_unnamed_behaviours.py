@@ -27,7 +27,7 @@ from connectors.emulator_kit.testing import start_emulator
 from connectors.errors import ProviderRequestError
 from connectors.http import _retry_after
 from pipelines.sync import pager as pager_module
-from pipelines.sync.pager import PageSize
+from pipelines.sync.page_sizes import PageSize
 from tests import test_smart2pay_sync as s2p
 from tests import test_sync_smarterpay as sp
 from tests.test_pager import Server, read

@@ -21,7 +21,7 @@ import pytest
 from connectors.emulator_kit.quirks import QuirkPlan, QuirkSpecError
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smarterpay import STREAMS as SP_STREAMS
-from pipelines.sync.pager import PageSize
+from pipelines.sync.page_sizes import PageSize
 from tests.oracle.compare import record_id
 from tests.test_pager import SPEC, Server, read
 from tests.test_provider_ties import PAGED, assert_paged_equal_truth

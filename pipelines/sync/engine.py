@@ -23,7 +23,7 @@ from pipelines.store.settings import SourceBase, SyncSettings
 from pipelines.sync import edges, logs, ranges
 from pipelines.sync.ahead import Lanes
 from pipelines.sync.counting import StreamCallStats, book_to
-from pipelines.sync.pager import PageSizes
+from pipelines.sync.page_sizes import PageSizes
 from pipelines.sync.plan import StreamPlan, SyncRequest, day_start, plan_stream
 from pipelines.sync.reading import WindowReader
 from pipelines.sync.refetch import Fetcher, drain

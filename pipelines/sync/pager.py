@@ -33,14 +33,11 @@ distinct records received.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-import asyncpg
 
 from connectors.errors import ContractChangedError, ProviderRequestError, ProviderUnavailableError
 from connectors.fields import second_of
@@ -50,7 +47,8 @@ from pipelines.load.records import Page, split_page
 from pipelines.sync import clamp
 from pipelines.sync.ahead import Ahead, Lanes, pages_left, wire
 from pipelines.sync.origin import counts_from_zero, whole_list_counts_from_zero
-from pipelines.sync.refused import once, refusal_message, smaller_page
+from pipelines.sync.page_sizes import PageSize
+from pipelines.sync.refused import once, range_hint, refusal_message, refused_at, smaller_page
 
 MAX_PAGES_PER_WINDOW = 100_000
 # INFERRED: no provider caps a list page below this. A page shorter than this that a confirming
@@ -58,88 +56,6 @@ MAX_PAGES_PER_WINDOW = 100_000
 # back-dated record), not a cap: learning a cap of 1 made every later page a single record.
 MIN_BELIEVED_CAP = 10
 MAX_ARRIVAL_REREADS = 3
-
-
-@dataclass
-class PageSize:
-    """What one source's list endpoint was seen to do."""
-
-    ask: int  # the page size to request
-    proven: int = 0  # the most records it served on one page: it serves at least this many
-    generation: str = "documented"  # "fallback": the server ignores the documented parameters
-    origin: int | None = None  # the server's first page or offset: 1, 0, None not settled yet
-    dirty: bool = False
-    probed: bool = False  # this run has asked the whole list for a full page once (``_probe``)
-    # set when that probe's answer is in: other windows' short pages wait for it, not confirm
-    probe_done: asyncio.Event = field(default_factory=asyncio.Event)
-    origin_asked: bool = False  # this run asked the whole list where it counts from (empty window)
-    origin_done: asyncio.Event = field(default_factory=asyncio.Event)
-    # this run saw the server answer a page past the end with one already read (``clamp``)
-    clamps: bool = False
-    # the longest date range this run saw the server serve whole (``ranges``)
-    served_span: timedelta = timedelta(0)
-
-    def served(self, items: int) -> None:
-        if items > self.proven:
-            self.proven, self.dirty = items, True
-
-    def learn_cap(self, size: int) -> None:
-        if size < self.ask:
-            self.ask, self.dirty = size, True
-        self.served(size)
-
-
-class PageSizes:
-    """The learned page sizes of one source, loaded once per run and saved as they change."""
-
-    def __init__(self, source: str, rows: Mapping[str, PageSize]) -> None:
-        self.source = source
-        self._by_stream = dict(rows)
-
-    @classmethod
-    async def load(cls, conn: asyncpg.Connection, source: str) -> PageSizes:
-        rows = await conn.fetch(
-            "SELECT stream, ask, proven, generation, origin FROM paysync.page_sizes"
-            " WHERE source = $1",
-            source,
-        )
-        return cls(source, {r["stream"]: PageSize(*tuple(r)[1:]) for r in rows})
-
-    def get(self, spec: StreamSpec) -> PageSize:
-        if spec.name not in self._by_stream:
-            self._by_stream[spec.name] = PageSize(spec.page_size)
-        return self._by_stream[spec.name]
-
-    async def save(self, conn: asyncpg.Connection) -> None:
-        changed = [(n, s) for n, s in self._by_stream.items() if s.dirty]
-        if not changed:
-            return
-        await conn.executemany(
-            """INSERT INTO paysync.page_sizes (source, stream, ask, proven, generation, origin)
-               VALUES ($1, $2, $3, $4, $5, $6)
-               ON CONFLICT (source, stream) DO UPDATE SET ask = EXCLUDED.ask,
-                   proven = EXCLUDED.proven, generation = EXCLUDED.generation,
-                   origin = EXCLUDED.origin, learned_at = now()""",
-            [(self.source, n, s.ask, s.proven, s.generation, s.origin) for n, s in changed],
-        )
-        for _, size in changed:
-            size.dirty = False
-
-
-def _refused(where: str, window: Mapping[str, str], exc: ProviderRequestError) -> Exception:
-    """A request the provider refused (4xx), named by stream and window."""
-    return ProviderRequestError(f"{where}: {exc}{_range_hint(window)}", exc.status)
-
-
-def _range_hint(window: Mapping[str, str]) -> str:
-    """What a dated request refused says to set where the provider limits the date range one
-    request may span (INFERRED #157)."""
-    if not window:
-        return ""
-    return (
-        ". If the provider limits the date range one request may span, set "
-        "sync.max_window_days (environment PAYSYNC_SYNC__MAX_WINDOW_DAYS) to that many days"
-    )
 
 
 class _Restart(Exception):
@@ -210,7 +126,7 @@ class Pager:
                     smaller = smaller_page(refused, self._asked, MIN_BELIEVED_CAP)
                     if smaller is None:
                         message = refusal_message(self._where(), refused, paginator)
-                        hint = _range_hint(self.window_params)
+                        hint = range_hint(self.window_params)
                         raise ProviderRequestError(message + hint, refused.status) from None
                     self.size.ask, self.size.dirty = smaller, True
             except _Arrived as arrived:
@@ -289,7 +205,7 @@ class Pager:
                 except ProviderRequestError as exc:
                     if exc.status == 400:
                         raise  # the page size, perhaps: ``pages`` asks again smaller (refused.py)
-                    raise _refused(self._where(), window, exc) from None
+                    raise refused_at(self._where(), window, exc) from None
                 items = self._items(body)
                 asked = paginator.asked(params)
                 if received and clamp.repeats(self.spec, items, asked, seen, before):

@@ -42,7 +42,7 @@ from connectors.errors import ContractChangedError
 from connectors.streams import StreamSpec
 from pipelines.load import loader
 from pipelines.load.records import Page
-from pipelines.sync.pager import PageSize
+from pipelines.sync.page_sizes import PageSize
 from pipelines.sync.window import ZONE_SLACK
 
 DAY = timedelta(days=1)
@@ -79,19 +79,21 @@ def needs_check(
 
 
 async def guard(
-    reader: Reader, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
-    size: PageSize, max_days: int | None,
+    reader: Reader, conn: asyncpg.Connection, t: loader.Target, window: tuple[datetime, datetime],
+    listed: loader.Census | None, size: PageSize, max_days: int | None,
 ) -> None:  # fmt: skip
     """The check for one window whose pages are staged (a window a day long or less costs
-    nothing, not even the query for its earliest record)."""
+    nothing, not even the query for its earliest record); ``listed``: what the staged
+    listing spans (None: the stream has no cursor column)."""
+    start, end = window
     span = end - start
     if t.spec.window is None or span <= DAY:
         return
     if max_days is not None and span <= longest_window(max_days):
         return  # the operator stated the provider's limit
     first, day = None, None
-    if t.spec.cursor_column:
-        first = (await loader.census(conn, t, start, end)).first
+    if t.spec.cursor_column and listed is not None:
+        first = listed.first
         stored = await _oldest_unlisted(conn, t, start, end)
         if stored is not None and (first is None or stored < first):
             day = stored  # a stored record older than anything listed: deleted, or cut off?

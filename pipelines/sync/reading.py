@@ -22,7 +22,8 @@ from pipelines.load.records import Page, Reject
 from pipelines.store.settings import SourceBase, SyncSettings
 from pipelines.sync import edges, ranges
 from pipelines.sync.ahead import Lanes
-from pipelines.sync.pager import Pager, PageSizes
+from pipelines.sync.page_sizes import PageSizes
+from pipelines.sync.pager import Pager
 from pipelines.sync.plan import SyncRequest
 from pipelines.sync.window import ZONE_SLACK, filter_params
 
@@ -70,12 +71,15 @@ class WindowReader:
                 if start is not None and end is not None and spec.window is not None:
                     listed = _listed(spec, start, end, slack).total_seconds()
                     self.density.observe(spec.name, result.records, listed)
+                seen = None  # what the listing spans: one pass over the stage for both uses
+                if start is not None and end is not None and spec.cursor_column:
+                    seen = await loader.census(conn, target, start, end)
                 if start is not None and end is not None:  # a date range cut short?
                     size, longest = self.page_sizes.get(spec), self.settings.max_window_days
-                    await ranges.guard(self, conn, target, start, end, size, longest)
-                if start is not None and end is not None and spec.cursor_column:
+                    await ranges.guard(self, conn, target, (start, end), seen, size, longest)
+                if start is not None and end is not None and seen is not None:
                     rejects += await self._ends(
-                        conn, target, start, end, slack, result, rejects, reopened
+                        conn, target, start, end, seen, slack, result, rejects, reopened
                     )
                     await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
@@ -146,7 +150,8 @@ class WindowReader:
 
     async def _ends(
         self, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
-        slack: bool, result: loader.LoadResult, listed: list[Reject], reopened: bool = False,
+        seen: loader.Census, slack: bool, result: loader.LoadResult, listed: list[Reject],
+        reopened: bool = False,
     ) -> list[Reject]:  # fmt: skip
         """The window's ends: read past with the slack, else proven by its listing or read
         again (in the window's transaction) where it does not prove them. A record the
@@ -155,7 +160,6 @@ class WindowReader:
         assert t.spec.window is not None
         name, widen = t.spec.name, timedelta(seconds=t.spec.window.widen_s)
         reach = (ZONE_SLACK if slack else timedelta(0)) + widen
-        seen = await loader.census(conn, t, start, end)
         ask = self.page_sizes.get(t.spec).ask
         if slack:  # what it cost, and what proving the ends would have
             own = edges.pages_for(seen.inside, ask)  # the pages its own records fill

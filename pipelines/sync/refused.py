@@ -1,10 +1,12 @@
-"""Two page answers the documents do not describe (docs/inferred.md #162, #164).
+"""Page answers the documents do not describe (docs/inferred.md #157, #162, #164), and how a
+refused request is named (stream, window, and what to set where a date range is too long).
 
 A page request refused with HTTP 400: perhaps the page size is above the provider's limit.
 
 The documents do not say what a list does with a page size above its limit (docs/inferred.md
-#162). Some servers cap the page (``pager.PageSize.learn_cap`` learns that from short pages);
-others refuse the request with 400 and a message such as "PageSize must be between 1 and 50".
+#162). Some servers cap the page (``page_sizes.PageSize.learn_cap`` learns that from short
+pages); others refuse the request with 400 and a message such as "PageSize must be between 1
+and 50".
 The pager then asks again with a smaller page: the largest number in the provider's message
 that is below the size asked (and at least ``MIN_BELIEVED_CAP``), else half the size asked,
 until ``MIN_BELIEVED_CAP``; the size found is kept in ``paysync.page_sizes`` like a learned
@@ -19,6 +21,7 @@ the records more than the totals said, stopping streams that had lost nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -68,3 +71,19 @@ def once(spec: StreamSpec, items: list[Any]) -> list[Any]:
             seen.add(key)
             kept.append(item)
     return kept
+
+
+def refused_at(where: str, window: Mapping[str, str], exc: ProviderRequestError) -> Exception:
+    """A request the provider refused (4xx), named by stream and window."""
+    return ProviderRequestError(f"{where}: {exc}{range_hint(window)}", exc.status)
+
+
+def range_hint(window: Mapping[str, str]) -> str:
+    """What a dated request refused says to set where the provider limits the date range one
+    request may span (INFERRED #157)."""
+    if not window:
+        return ""
+    return (
+        ". If the provider limits the date range one request may span, set "
+        "sync.max_window_days (environment PAYSYNC_SYNC__MAX_WINDOW_DAYS) to that many days"
+    )

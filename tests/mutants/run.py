@@ -45,10 +45,10 @@ MUTANTS = (
     ),
     Mutant(
         "dropped-last-page", "pipelines/sync/pager.py",
-        "                yield Page.of(split_page(self.spec, items), ahead.requested_at)",
+        "                yield Page.of(split_page(self.spec, once(self.spec, items)), ahead.requested_at)",
         "                if params is None and received > len(items):\n"
         "                    break\n"
-        "                yield Page.of(split_page(self.spec, items), ahead.requested_at)",
+        "                yield Page.of(split_page(self.spec, once(self.spec, items)), ahead.requested_at)",
         ("tests/test_sync_smarterpay.py::test_full_sync_equals_truth", "tests/test_oracle.py"),
     ),
     Mutant(
