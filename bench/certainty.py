@@ -14,6 +14,8 @@ databases, then run an idle incremental. Every list request is classified as it 
 - ``tie``: a second re-read alone because its records straddled a page boundary;
 - ``band``: an end of a window its listing did not prove, read again an hour either side
   (``pipelines/sync/edges.py``; a one-page window read again whole counts as ``page``);
+- ``day``: a long window's oldest day read alone (``pipelines/sync/ranges.py``: a date range
+  cut short?);
 - ``repeat``: a request already sent once in this run (a window re-read: totals or arrivals);
 - ``dropped``: pages requested ahead and dropped unread (the paging ended before them).
 
@@ -46,7 +48,7 @@ from pipelines.store.settings import (
     SmarterPaySource,
     SyncSettings,
 )
-from pipelines.sync import ahead, edges, engine, page_sizes, pager, service
+from pipelines.sync import ahead, edges, engine, page_sizes, pager, ranges, service
 from pipelines.sync.plan import SyncRequest
 
 Tally = Counter[tuple[str, str]]  # (list path, cause) -> requests
@@ -54,10 +56,15 @@ Tally = Counter[tuple[str, str]]  # (list path, cause) -> requests
 
 @contextlib.contextmanager
 def before_issue_14() -> Iterator[None]:
-    """Paging as it was: short pages trusted, filters exactly the window, ties not guarded."""
-    get, slack, bands, pages = (
-        page_sizes.PageSizes.get, engine.SourceSync._slack, edges.bands, engine.SourceSync.pages
+    """Paging as it was: short pages trusted, filters exactly the window, ties not guarded,
+    long date ranges taken as served whole."""
+    get, slack, bands, pages, guard = (
+        page_sizes.PageSizes.get, engine.SourceSync._slack, edges.bands, engine.SourceSync.pages,
+        ranges.guard,
     )  # fmt: skip
+
+    async def unchecked(*_: Any) -> None:
+        return None
 
     def trusted(self: Any, spec: Any) -> page_sizes.PageSize:
         return page_sizes.PageSize(spec.page_size, proven=10**9, origin=1)
@@ -80,9 +87,11 @@ def before_issue_14() -> Iterator[None]:
     engine.SourceSync._slack = lambda *_: False  # type: ignore[method-assign]
     edges.bands = lambda *_: []  # every end taken as reached
     engine.SourceSync.pages = unguarded  # type: ignore[method-assign,assignment]
+    ranges.guard = unchecked  # type: ignore[assignment]
     try:
         yield
     finally:
+        ranges.guard = guard
         page_sizes.PageSizes.get = get  # type: ignore[method-assign]
         engine.SourceSync._slack = slack  # type: ignore[method-assign]
         edges.bands = bands
@@ -106,6 +115,8 @@ def tallied(tally: Tally) -> Iterator[None]:
             found = "tie"
         elif _band(params):
             found = "band"
+        elif _span(params) == timedelta(days=1):
+            found = "day"  # a long window's oldest day read alone (ranges.py)
         else:
             found = "page"
         sent.add(key)
@@ -154,6 +165,12 @@ def _one_second(params: dict[str, str]) -> bool:
 
 def _band(params: dict[str, str]) -> bool:
     """A filter reading two hours (plus the spec's widening): an end read again (edges.py)."""
+    span = _span(params)
+    return span is not None and timedelta(hours=2) <= span <= timedelta(hours=2, seconds=10)
+
+
+def _span(params: dict[str, str]) -> timedelta | None:
+    """The stretch a request's date filter asks for (None: not a dated request)."""
     from datetime import datetime
 
     values = [v for k, v in params.items() if k in ("created_from", "created_to")]
@@ -164,9 +181,9 @@ def _band(params: dict[str, str]) -> bool:
             "%Y%m%d%H%M%S",
         )
     if len(values) != 2:
-        return False
+        return None
     start, end = (datetime.strptime(v, formats) for v in values)
-    return timedelta(hours=2) <= end - start <= timedelta(hours=2, seconds=10)
+    return end - start
 
 
 def settings(db_url: str, emu: Any, provider: str) -> Settings:
