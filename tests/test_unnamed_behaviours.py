@@ -37,10 +37,11 @@ SP_START, S2P_START = date(2018, 1, 1), date(2020, 1, 1)
 
 
 def paysync_sync(
-    tmp_path: Path, emu: Any, db_url: str, provider: str, *flags: str, command: str = "sync"
-) -> subprocess.CompletedProcess[str]:
+    tmp_path: Path, emu: Any, db_url: str, provider: str, *flags: str, command: str = "sync",
+    budget: int = 60,
+) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """``paysync sync --json`` (or ``command``) as a user runs it: a TOML config and the
-    secret in the environment."""
+    secret in the environment; a retry budget of ``budget`` seconds a call."""
     config = tmp_path / f"{provider}.toml"
     if provider == "smarterpay":
         source = f'name = "bacs"\ntoken_env = "SP_TOKEN"\nstart_date = "{SP_START}"\n'
@@ -56,7 +57,7 @@ def paysync_sync(
     env = {
         **os.environ, "PAYSYNC_CONFIG": str(config), "DATABASE_URL": db_url,
         "SP_TOKEN": sp.TOKEN, "S2P_KEY": s2p.API_KEY, "PAYSYNC_SYNC__LAG_SECONDS": "0",
-        "PAYSYNC_SYNC__RETRY_BUDGET_SECONDS": "60",
+        "PAYSYNC_SYNC__RETRY_BUDGET_SECONDS": str(budget),
     }  # fmt: skip
     argv = [PAYSYNC, command, "--json", *flags]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
@@ -27,52 +25,18 @@ from connectors.errors import ProviderRedirectError, ProviderRequestError, Provi
 from connectors.http import HttpClient, RetryPolicy
 from connectors.smarterpay.streams import STREAMS as SP_STREAMS
 from pipelines.sync.refused import once, smaller_page
-from tests import test_smart2pay_sync as s2p
-from tests import test_sync_smarterpay as sp
 from tests.test_unnamed_behaviours import (
     EMULATORS,
-    PAYSYNC,
-    S2P_START,
-    SP_START,
     equals_truth,
     loud,
+    paysync_sync,
     snapshot,
 )
 
-SCHEMAS = {"smarterpay": "smarterpay", "smart2pay": "smart2pay"}
 SOURCES = {"smarterpay": "'bacs'", "smart2pay": "'cards'"}
 
 
-def sync(
-    tmp_path: Path,
-    emu: Any,
-    db_url: str,
-    provider: str,
-    *flags: str,
-    budget: int = 60,
-    command: str = "sync",
-) -> subprocess.CompletedProcess[str]:
-    """``paysync sync --json`` (or ``command``) as a user runs it (a TOML config, the secret in the environment),
-    with a retry budget of ``budget`` seconds a call."""
-    config = tmp_path / f"{provider}.toml"
-    if provider == "smarterpay":
-        source = f'name = "bacs"\ntoken_env = "SP_TOKEN"\nstart_date = "{SP_START}"\n'
-    else:
-        source = (
-            f'name = "cards"\nsite_id = {s2p.SITE_ID}\napi_key_env = "S2P_KEY"\n'
-            f'start_date = "{S2P_START}"\n'
-        )
-    config.write_text(
-        f'[[sources]]\nprovider = "{provider}"\nbase_url = "{emu.base_url}"\n'
-        f'ca_bundle = "{emu.ca_path}"\n{source}'
-    )
-    env = {
-        **os.environ, "PAYSYNC_CONFIG": str(config), "DATABASE_URL": db_url,
-        "SP_TOKEN": sp.TOKEN, "S2P_KEY": s2p.API_KEY, "PAYSYNC_SYNC__LAG_SECONDS": "0",
-        "PAYSYNC_SYNC__RETRY_BUDGET_SECONDS": str(budget),
-    }  # fmt: skip
-    argv = [PAYSYNC, command, "--json", *flags]
-    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+sync = paysync_sync  # a real `paysync` command, as a user runs it
 
 
 def loses_nothing(
@@ -101,7 +65,7 @@ def stops_keeping_what_was_committed(
         good.clock_freeze(True)
         at = good.clock_now()
         assert sync(tmp_path, good, db_url, provider).returncode == 0
-        before = snapshot(db_url, SCHEMAS[provider])
+        before = snapshot(db_url, provider)  # each schema is named after its provider
     with start_emulator(provider, quirks=quirk, **options) as bad:
         bad.clock_freeze(True)
         bad.clock_set(at)
@@ -109,7 +73,7 @@ def stops_keeping_what_was_committed(
         result = sync(tmp_path, bad, db_url, provider, "--full-refresh", budget=budget)
         took = time.monotonic() - started
         loud(result, SOURCES[provider], *needles)
-        assert snapshot(db_url, SCHEMAS[provider]) == before  # nothing committed lost
+        assert snapshot(db_url, provider) == before  # nothing committed lost
     return result, took
 
 
