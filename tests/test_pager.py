@@ -95,3 +95,36 @@ async def test_a_record_arriving_while_paging_is_not_a_page_cap(total: int) -> N
     ids = await read(server, size)
     assert set(ids) == {r["ID"] for r in server.records}  # the late one too, nothing lost
     assert size.ask == 500  # a short first page plus an arrival taught no cap of `total`
+
+
+class Tied(Server):
+    """Payments created 60 in one second, served 40 a page in an order that changes with every
+    request, as a provider sorting only by the second may: here each page starts with the same
+    record, so the head of page 2 is the head of page 1 (a CI run met this by chance)."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+        self.records = [
+            {"id": f"PAY{i:02d}", "created_at": "2025-03-01T10:00:00"} for i in range(60)
+        ]
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        self.requests.append(dict(params))
+        size, page = min(int(params["limit"]), 40), int(params["page_no"])
+        start = (page - 1) * size
+        order = self.records[1 : start + 1] + self.records[:1] + self.records[start + 1 :]
+        items = order[start : start + size]
+        return {"payments": items} if items else {}
+
+
+async def test_a_tie_bringing_back_a_page_head_is_named_a_tie_not_broken_paging() -> None:
+    server = Tied()
+    size, window = PageSize(40, proven=40, origin=1), {"created_from": "2025-03-01"}
+    pager = Pager(
+        server, "s", STREAMS["payments"], size, window, "window 2025-03",  # type: ignore[arg-type]
+        narrow=lambda second: {"created_from": second.isoformat()},
+    )  # fmt: skip
+    with pytest.raises(ContractChangedError, match="more records were created in the second"):
+        async for _ in pager.pages():
+            pass
+    assert [r["page_no"] for r in server.requests] == ["1", "2", "1", "2"]  # window, its second

@@ -223,7 +223,12 @@ class Pager:
                     head = clamp.record_id(self.spec, items[0])
                 settle = params is first and alone is None and self.size.origin != 1
                 totals = paginator.totals(body)
-                self._check_generation(paginator, params, items, totals, asked, previous_head)
+                # a head in the second the page before ended in: a tie reordered between the
+                # requests may bring the same head back (``_straddles`` judges it, not paging)
+                tied = bool(items) and tail is not None and self._second(items[0]) == tail
+                self._check_generation(
+                    paginator, params, items, totals, asked, None if tied else previous_head
+                )
                 previous_head = items[0] if items else None
                 self._straddles(tail, items, ties, alone)
                 tail = self._second(items[-1]) if items else None
