@@ -25,9 +25,10 @@ class AdminProvider(Protocol):
         """Resource names accepted by `truth` and `mutate` (e.g. "payments")."""
         ...
 
-    def truth(self, resource: str) -> Iterable[Any]:
+    def truth(self, resource: str, since: float | None = None) -> Iterable[Any]:
         """Records as the provider holds them now, each exactly as its detail GET returns it
-        (a dict, or already-serialised JSON bytes), without injected faults."""
+        (a dict, or already-serialised JSON bytes), without injected faults; ``since``: only
+        those created then or later (ValueError where the resource cannot say)."""
         ...
 
     def mutate(self, resource: str, count: int) -> list[str]:
@@ -136,10 +137,15 @@ def add_admin_routes(app: web.Application, core: EmulatorCore) -> None:
             return _error(
                 f"unknown resource {resource!r}; one of {list(core.provider.resources())}"
             )
+        try:
+            since = float(request.query["since"]) if "since" in request.query else None
+            records = iter(core.provider.truth(resource, since))
+        except ValueError as exc:
+            return _error(f"since: {exc}")
         response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
         await response.prepare(request)
         buffer = bytearray()
-        for record in core.provider.truth(resource):
+        for record in records:
             buffer += record if isinstance(record, bytes) else orjson.dumps(record)
             buffer += b"\n"
             if len(buffer) >= _CHUNK:

@@ -119,8 +119,10 @@ class RunningEmulator:
     def reset_stats(self) -> dict[str, Any]:
         return self._admin("POST", "stats/reset")
 
-    def truth(self, resource: str) -> list[dict[str, Any]]:
-        status, _, raw = self.request("GET", f"{self.admin_url}/truth?resource={resource}")
+    def truth(self, resource: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """What the provider holds (``since``: created then or later; SmarterPay only)."""
+        query = f"resource={resource}" + (f"&since={since.timestamp()}" if since else "")
+        status, _, raw = self.request("GET", f"{self.admin_url}/truth?{query}")
         if status != 200:
             raise RuntimeError(f"truth {resource} answered {status}: {raw[:300]!r}")
         return [json.loads(line) for line in raw.splitlines() if line.strip()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -96,3 +97,14 @@ def test_detail_matches_truth(client, emu):
         record = emu.truth(name)[5]
         detail = client.get(f"{res.detail}/{record[res.id_key]}")[res.detail_key]
         assert detail == record
+
+
+def test_truth_since_is_the_whole_truth_from_that_second_on(emu):
+    """Tests of large histories ask the truth from a date on: it must be exactly the part of
+    the whole truth created then or later (the expected side filters the whole list here)."""
+    whole = emu.truth("payments")
+    cut = sorted(r["created_at"] for r in whole)[len(whole) // 2]
+    since = datetime.fromisoformat(cut.replace("Z", "+00:00"))
+    assert emu.truth("payments", since) == [r for r in whole if r["created_at"] >= cut]
+    with pytest.raises(RuntimeError, match="since: not offered"):
+        emu.truth("outboundmessages", since)

@@ -134,7 +134,12 @@ class Smart2PayData:
             "created": len(self.store.created),
         }
 
-    def truth(self, resource: str) -> Iterator[bytes]:
+    def truth(self, resource: str, since: float | None = None) -> Iterator[bytes]:
+        if since is not None:
+            raise ValueError("not offered by this emulator")
+        return self._truth(resource)
+
+    def _truth(self, resource: str) -> Iterator[bytes]:
         t = self.now()
         if resource == "methods":
             yield from (orjson.dumps(others.method_shape(m, True)) for m in c.METHODS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from connectors.emulator_kit.admin import EmulatorCore
@@ -70,8 +71,10 @@ class Emulator:
             "page_cache": self.pages.info(),
         }
 
-    def truth(self, resource: str) -> Iterator[dict[str, Any]]:
+    def truth(self, resource: str, since: float | None = None) -> Iterator[dict[str, Any]]:
         t = self.clock.timestamp()
+        if since is not None and resource not in RESOURCES:
+            raise ValueError(f"not offered for {resource}")
         if resource == OUTBOUND_NAME:
             return (render(self.ds, m) for m in self.outbound.stream(None, None, t))
         if resource == validations.NAME:
@@ -80,9 +83,9 @@ class Emulator:
                 self.validation(i, t) for i in mandates if validations.has_validation(self.ds, i)
             )
         res = RESOURCES[resource]
-        return (
-            self.store.render_item(res, item, t, True) for item in self.store.iter_items(res, t)
-        )
+        generated, spawned = self.store.window(res, since, None, t)
+        items: Iterator[int | str] = chain(generated, spawned)
+        return (self.store.render_item(res, item, t, True) for item in items)
 
     def mutate(self, resource: str, count: int) -> list[str]:
         if resource not in MUTATIONS:

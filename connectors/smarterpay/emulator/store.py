@@ -4,7 +4,6 @@ their lifecycle) plus field overrides (which pin what the API or admin set)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,11 +129,6 @@ class Store:
         overlay = self.overlays[res.name]
         spawned = [rid for rid in overlay.created_between(start, hi_t) if overlay.get(rid).spawned]
         return generated, spawned
-
-    def iter_items(self, res: Resource, t: float) -> Iterator[Item]:
-        generated, spawned = self.window(res, None, None, t)
-        yield from generated
-        yield from spawned
 
     # --- changes ----------------------------------------------------------------------
     def spawn(self, res: Resource, created: int, overrides: dict[str, Any] | None = None) -> str:
