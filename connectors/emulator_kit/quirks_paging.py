@@ -91,6 +91,16 @@ async def past_end_last(
     return last
 
 
+async def _served_size(request: web.Request, handler: Handler, counter: str, asked: int) -> int:
+    """The records a page holds: fewer than ``asked`` under a lower page maximum (the cursor
+    moves by what the server served, not by what was asked)."""
+    first = _list_of(await _ask(request, handler, **{counter: "1"}))
+    second = _list_of(await _ask(request, handler, **{counter: "2"}))
+    if first is None or second is None or not second[0][second[1]]:
+        return asked  # one page holds the whole list
+    return min(asked, len(first[0][first[1]]))
+
+
 async def overlapping(
     request: web.Request, handler: Handler, response: web.StreamResponse
 ) -> web.StreamResponse:
@@ -102,7 +112,7 @@ async def overlapping(
     text, size_text = request.query[counter].strip(), request.query[size_key].strip()
     if not (text.isdigit() and size_text.isdigit()) or int(text) <= 1 or int(size_text) < 2:
         return response
-    size, page = int(size_text), int(text)
+    size, page = await _served_size(request, handler, counter, int(size_text)), int(text)
     start = (page - 1) * (size - 1)  # the first record of this page, from 0
     first = start // size + 1  # the documented page holding it
     records: list[Any] = []

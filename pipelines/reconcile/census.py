@@ -18,7 +18,9 @@ Reconciliation that pages exactly as the sync does cannot see a paging defect of
 - ignores totals and learned page sizes; a page that repeats the previous one, or holds more
   records than asked, stops the check with a contract error, unless the server was shown to
   answer a page past the end with its last page again (``sync.clamp``, INFERRED #155): that
-  ends the census; a page of nothing but records already read stops it (never a loop);
+  ends the census, as does a short page of records the page before held (pages that overlap,
+  #158); any other page of nothing but records already read stops it (never a loop); after a
+  short page a page-counting census reads the next page number at the same size (#158);
 - checks for itself where the server counts pages or offsets from (``sync.origin``): a census
   reading from the second page of a server counting from 0 would call the first page's
   records ``extra``, and ``--repair`` would mark them deleted.
@@ -100,6 +102,9 @@ async def census_pages(
         if not items:
             return  # only an empty page ends the census
         ids = {clamp.record_id(spec, item) for item in items}
+        if ids <= before and len(items) < asked:
+            return  # the last records of the page before again, no more: pages that overlap
+            # (each repeats the record before it, INFERRED #158) answer so past the end
         if ids <= seen:  # nothing new, and not the end: reading on would never end
             raise ContractChangedError(
                 f"{where}: the page at position {position} holds only records already read; "
@@ -111,11 +116,26 @@ async def census_pages(
         if head is None:
             head = clamp.record_id(spec, items[0])
         previous_head = items[0]
-        position += len(items)
-        if len(items) < asked:
+        if len(items) < asked and position and _counts_pages(paginator, size):
+            # A short page after full ones, read on at the next page number: the same page size
+            # keeps the server's own page boundaries (pages that overlap start each page at
+            # ``(k - 1)(size - 1)``: another size would land mid-list).
+            position += size
+        elif len(items) < asked:
+            position += len(items)
             size = len(items)  # the server serves fewer a page: follow it, do not stop
+        else:
+            position += len(items)
         yield Page.of(split_page(spec, items), sent)
     raise ContractChangedError(f"{where}: more than {MAX_CENSUS_PAGES} pages")
+
+
+def _counts_pages(paginator: Paginator, size: int) -> bool:
+    """The counter counts pages (``page_no``), not records (``offset``)."""
+    first, second, counter = paginator.at(0, size), paginator.at(size, size), paginator.counter
+    if first is None or second is None or counter is None or size < 2:
+        return False
+    return int(second[counter]) - int(first[counter]) == 1
 
 
 def _items(body: Mapping[str, Any], spec: StreamSpec, where: str) -> list[Any]:

@@ -237,7 +237,15 @@ class Pager:
                     self.size.learn_cap(totals.page_size)  # the server says what it served
                 reported = totals.records if totals is not None else None
                 received += len(items)
-                params = self._next(paginator, params, items, body, received, asked, totals, window)
+                following = self._next(
+                    paginator, params, items, body, received, asked, totals, window
+                )
+                if following is None and reported is not None and received - repeated < reported:
+                    # The totals' last page, full, and fewer records came than they count: pages
+                    # that overlap (each repeats the record before it) hold the rest on the next
+                    # one. Read on without the totals; they are checked after the window.
+                    following = self._read_on(paginator, params, items, asked)
+                params = following
                 if (
                     params is not None
                     and "_confirm" in params
@@ -398,6 +406,13 @@ class Pager:
             "records would be missed, so the stream stops. Check the endpoint's paging "
             "parameters against the provider's documentation"
         )
+
+    def _read_on(
+        self, paginator: Paginator, params: dict[str, str], items: list[Any], asked: int | None
+    ) -> dict[str, str] | None:
+        if asked is None or len(items) < asked or "_confirm" in params:
+            return None
+        return paginator.next(wire(params), len(items), {})
 
     def _next(
         self, paginator: Paginator, params: dict[str, str], items: list[Any],
