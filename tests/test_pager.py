@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from connectors.errors import ContractChangedError
+from connectors.smart2pay import STREAMS as S2P_STREAMS
 from connectors.smarterpay import STREAMS
 from pipelines.sync.page_sizes import PageSize
 from pipelines.sync.pager import Pager
@@ -128,3 +129,33 @@ async def test_a_tie_bringing_back_a_page_head_is_named_a_tie_not_broken_paging(
         async for _ in pager.pages():
             pass
     assert [r["page_no"] for r in server.requests] == ["1", "2", "1", "2"]  # window, its second
+
+
+class OverlappingTotals:
+    """Smart2Pay-like ``pageSize``/``pageIndex`` with totals, each page after the first starting
+    with the last record of the page before (an inclusive cursor), and ``TotalPages`` counted
+    as if pages did not overlap: 159 records of 40 a page need a 5th page, the body says 4."""
+
+    def __init__(self, total: int = 159, size: int = 40) -> None:
+        self.records = [{"ID": 2400000 + i, "Created": "20250301100000"} for i in range(total)]
+        self.size, self.requests = size, 0
+
+    async def get_json(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
+        self.requests += 1
+        page = int(params["pageIndex"])
+        start = (page - 1) * (self.size - 1)
+        total = len(self.records)
+        return {
+            "Payments": self.records[start : start + self.size], "PageIndex": page,
+            "PageSize": self.size, "TotalCount": total, "TotalPages": -(-total // self.size),
+        }  # fmt: skip
+
+
+async def test_overlapping_pages_past_the_total_pages_are_read() -> None:
+    server = OverlappingTotals()
+    spec = S2P_STREAMS["payments"]
+    size = PageSize(40, proven=40, origin=1)
+    pager = Pager(server, "s", spec, size, {}, "whole list")  # type: ignore[arg-type]
+    ids = {rid async for page in pager.pages() for rid, _ in page.rows}
+    assert ids == {str(r["ID"]) for r in server.records}
+    assert server.requests == 5  # the 5th page, past TotalPages, and no re-read
