@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -38,13 +39,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the run when any test is skipped (CI proves, never skips)")  # fmt: skip
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    wanted = session.config.getoption("--min-tests")
-    if len(session.items) < wanted:
+def _enough(config: pytest.Config, collected: int) -> None:
+    wanted = config.getoption("--min-tests")
+    if collected < wanted:
         raise pytest.UsageError(
-            f"only {len(session.items)} tests collected, at least {wanted} expected: "
+            f"only {collected} tests collected, at least {wanted} expected: "
             "is part of the suite deselected or failing to import?"
         )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks
+        _enough(session.config, len(session.items))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    _enough(node.config, len(ids))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
