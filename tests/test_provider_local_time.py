@@ -142,3 +142,32 @@ async def assert_equal_but_link_times(db_url: str, emu: RunningEmulator) -> None
             assert truth, spec.name
     finally:
         await conn.close()
+
+
+async def test_a_file_run_in_the_last_hour_loads_its_lines_with_the_filter_an_hour_early(
+    fresh_db_url: str,
+) -> None:
+    """Submission lines carry no time of their own, so nothing proves a window's ends: with
+    "now" half an hour after the latest file run and the filter an hour early, the newest
+    window's last hour holds that run's lines (lost, with the run succeeding, before)."""
+    with start_emulator(
+        "smarterpay", records=700, seed=52, token=sp.TOKEN, quirks="filter_tz=Europe/London"
+    ) as emu:
+        emu.clock_set(SUMMER)
+        emu.clock_freeze(True)
+        spec = STREAMS["submission_lines"]
+        with_lines = {r["submission_id"] for r in emu.truth(resource_of(spec))}
+        run, at = max(
+            (r["created_at"], r["Id"]) for r in emu.truth("submissions") if r["Id"] in with_lines
+        )[::-1]
+        emu.clock_set(datetime.fromisoformat(at) + timedelta(minutes=30))
+        report = await sp.sync(sp.make_settings(fresh_db_url, emu), emu)  # timezone UTC
+        assert report.outcome == "succeeded", report
+        truth = emu.truth(resource_of(spec))
+        assert any(r["submission_id"] == run for r in truth)  # the run's lines exist by now
+        conn = await asyncpg.connect(fresh_db_url)
+        try:
+            diff = await differences(conn, "smarterpay", "bacs", spec, truth)
+        finally:
+            await conn.close()
+        assert diff["counts"] == [0, 0], diff
