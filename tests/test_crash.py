@@ -22,7 +22,7 @@ import asyncpg
 
 from connectors.emulator_kit.testing import start_emulator
 from connectors.smarterpay import STREAMS
-from pipelines.store.db import start_embedded, stop_embedded
+from pipelines.store.db import lost_database, start_embedded, stop_embedded
 from pipelines.sync.runs import start_run
 from tests.conftest import traversable
 from tests.test_sync_smarterpay import TOKEN, assert_equals_truth
@@ -299,3 +299,20 @@ async def test_receiver_that_cannot_bind_records_failed(fresh_db_url: str) -> No
         fresh_db_url, "SELECT outcome FROM paysync.sync_runs WHERE source = 'unbound'"
     )
     assert outcome == "failed"  # was 'succeeded' before issue 17
+
+
+def test_a_connection_left_mid_operation_counts_as_the_database_lost() -> None:
+    """What the pool raises resetting a connection the server dropped mid-query (CI met it
+    in the test above as a traceback), in a task group and behind a context, is found."""
+    reset = asyncpg.InternalClientError(
+        "cannot switch to state 15; another operation is in progress"
+    )
+    try:
+        try:
+            raise reset
+        except asyncpg.InternalClientError:
+            raise RuntimeError("window failed") from None  # the context stays: the reset
+    except RuntimeError as window:
+        group = ExceptionGroup("sync", [ValueError("other"), window])
+    assert lost_database(group) is reset
+    assert lost_database(ExceptionGroup("sync", [ValueError("not the database")])) is None

@@ -182,25 +182,30 @@ def _explain(exc: BaseException, url: str) -> BaseException:
 
 
 # The database went away under a running command (stopped, restarted, killed, network cut):
-# class 08 and 57 server errors, a closed connection, a refused or reset reconnect.
+# class 08 and 57 server errors, a closed connection, a refused or reset reconnect, and a
+# connection left mid-operation by that (asyncpg's InternalClientError "cannot switch to
+# state …; another operation is in progress", raised when the pool resets it: CI met it once
+# in test_crash as a traceback instead of exit 3).
 _LOST = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     ConnectionError,
 )
 
 
-def lost_database(exc: BaseException) -> BaseException | None:
-    """The database-lost error inside ``exc`` (itself, its cause or an exception group's
-    member), or None when ``exc`` is something else."""
+def lost_database(exc: BaseException, seen: set[int] | None = None) -> BaseException | None:
+    """The database-lost error inside ``exc`` (itself, an exception group's member, or
+    anywhere along their causes and contexts), or None when ``exc`` is something else."""
+    seen = set() if seen is None else seen
+    if id(exc) in seen:
+        return None
+    seen.add(id(exc))
     if isinstance(exc, _LOST):
         return exc
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            if (found := lost_database(inner)) is not None:
-                return found
-    for linked in (exc.__cause__, exc.__context__):
-        if linked is not None and linked is not exc and isinstance(linked, _LOST):
-            return linked
+    inner = list(exc.exceptions) if isinstance(exc, BaseExceptionGroup) else []
+    for linked in [*inner, exc.__cause__, exc.__context__]:
+        if linked is not None and (found := lost_database(linked, seen)) is not None:
+            return found
     return None
