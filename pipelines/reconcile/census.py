@@ -121,11 +121,10 @@ async def census_pages(
             # keeps the server's own page boundaries (pages that overlap start each page at
             # ``(k - 1)(size - 1)``: another size would land mid-list).
             position += size
-        elif len(items) < asked:
-            position += len(items)
-            size = len(items)  # the server serves fewer a page: follow it, do not stop
         else:
             position += len(items)
+            if len(items) < asked:
+                size = len(items)  # the server serves fewer a page: follow it, do not stop
         yield Page.of(split_page(spec, items), sent)
     raise ContractChangedError(f"{where}: more than {MAX_CENSUS_PAGES} pages")
 

@@ -97,9 +97,11 @@ def _outbound_page(emu: Emulator, q: ListQuery, t: float) -> list[Record]:
     # rendered: rendering every message for every page made a census of the feed quadratic.
     if q.sort_field == "id" and not q.filters:
         ordered = emu.outbound.by_id(start, q.created_to, t)
-        if q.desc:
-            return [om.render(emu.ds, m) for m in ordered[::-1][q.offset : q.offset + q.limit]]
-        return [om.render(emu.ds, m) for m in ordered[q.offset : q.offset + q.limit]]
+        lo, hi = q.offset, q.offset + q.limit
+        if q.desc:  # the same slice counted from the end, without reversing the whole feed
+            lo, hi = max(0, len(ordered) - hi), max(0, len(ordered) - lo)
+        page = ordered[lo:hi]
+        return [om.render(emu.ds, m) for m in (page[::-1] if q.desc else page)]
     messages: Iterable[om.Message] = emu.outbound.stream(start, q.created_to, t)
     if q.filters:  # they read rendered fields
         messages = (m for m in messages if matches(om.render(emu.ds, m), q.filters))
