@@ -207,7 +207,7 @@ class WindowReader:
         out, so the provider's filters mean another zone than ``timezone`` (INFERRED #135).
         Nothing is lost (they are loaded), but every dense window pays a request for it."""
         now = await loader.census(conn, t, start, end)
-        if now.inside <= listed.inside:
+        if now.inside <= listed.inside or self.zone_hinted:  # (another window, meanwhile)
             return
         self.zone_hinted = True
         early = listed.last_inside is None or (
