@@ -155,3 +155,18 @@ async def test_empty_windows_ask_the_whole_list_where_pages_count_from_once() ->
     # A window holding records is then read from 0, whole.
     later = ZeroBasedListing(total=1200, in_window=30)
     assert await read(later, size) == [r["id"] for r in later.records[:30]]
+
+
+async def test_the_whole_lists_first_page_asked_for_its_origin_proves_the_page_size_too() -> None:
+    # A backfill's oldest window is empty: the whole list's first page is asked to tell where
+    # pages count from. That is the page the page-size probe asks: a later window's short page
+    # takes its answer, and the whole list's first page is asked once, not twice.
+    server = Listing(total=1200, in_window=0)
+    size = PageSize(500)
+    assert await read(server, size) == []
+    assert size.origin == 1 and size.proven == 500
+    server.in_window = 30  # a later window of the same run holds a few records
+    assert await read(server, size) == [r["id"] for r in server.records[:30]]
+    whole = [r for r in server.requests if "created_from" not in r]
+    assert [r["page_no"] for r in whole] == ["1"]
+    assert [r["page_no"] for r in server.requests if "created_from" in r] == ["1", "1"]

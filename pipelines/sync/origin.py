@@ -16,7 +16,7 @@ own probe: 36 for Smart2Pay payouts in ``make bench``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from connectors.errors import ProviderRequestError
@@ -50,14 +50,18 @@ def _id(spec: StreamSpec, item: Any) -> Any:
 
 
 async def whole_list_counts_from_zero(
-    http: HttpClient, spec: StreamSpec, paginator: Paginator, size: int
-) -> bool | None:
-    """``counts_from_zero`` asked of the whole list (no date filter): its first page, then the
-    page at counter 0. None only when the list is empty both ways."""
+    http: HttpClient, spec: StreamSpec, paginator: Paginator, size: int,
+    first_page: Callable[[list[Any]], None] = lambda items: None,
+) -> bool | None:  # fmt: skip
+    """``counts_from_zero`` asked of the whole list (no date filter): its first page (handed to
+    ``first_page``: the pager's page-size probe asks the same), then the page at counter 0.
+    None only when the list is empty both ways."""
     first = {**spec.extra_params, **paginator.first(size)}
     try:
         body = await http.get_json(spec.path, first)
     except ProviderRequestError:
         return None  # the window's own paging decides (and names the error)
     items = body.get(spec.envelope) if body else None
+    if isinstance(items, list):
+        first_page(items)
     return await counts_from_zero(http, spec, paginator, {}, items or [], size)

@@ -33,10 +33,10 @@ distinct records received.
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from connectors.errors import ContractChangedError, ProviderRequestError, ProviderUnavailableError
@@ -45,7 +45,7 @@ from connectors.http import HttpClient
 from connectors.streams import FromZero, Paginator, StreamSpec
 from pipelines.load.records import Page, split_page
 from pipelines.sync import clamp
-from pipelines.sync.ahead import Ahead, Lanes, pages_left, wire
+from pipelines.sync.ahead import Ahead, Lanes, expected_left, pages_left, wire
 from pipelines.sync.origin import counts_from_zero, whole_list_counts_from_zero
 from pipelines.sync.page_sizes import PageSize
 from pipelines.sync.refused import once, range_hint, refusal_message, refused_at, smaller_page
@@ -255,15 +255,7 @@ class Pager:
                 span = self.span if window is self.window_params else None  # not a tie's second
                 left = pages_left(span, tail, received, asked or self.size.ask)
                 if left is None and span is not None and self.expect is not None:
-                    # guesses past the expected end were most of the requests dropped unread
-                    # (make bench: submission lines, 127 a backfill); and never deeper than
-                    # the slow start (pages read so far): the density of a list in no
-                    # creation order says little of one window
-                    left = (
-                        max(1, min(ahead.read, math.ceil(self.expect - ahead.read)))
-                        if ahead.read < self.expect
-                        else None
-                    )
+                    left = expected_left(ahead.read, self.expect)  # no creation order
                 ahead.prefetch(params, left)
                 if settle:
                     # The origin probe goes out while the next pages are on the wire (a latency
@@ -337,9 +329,22 @@ class Pager:
             return None
         self.size.origin_asked = True
         try:
-            return await whole_list_counts_from_zero(self.http, self.spec, paginator, self.size.ask)
+            return await whole_list_counts_from_zero(
+                self.http, self.spec, paginator, self.size.ask, partial(self._probed, paginator)
+            )
         finally:
             self.size.origin_done.set()
+
+    def _probed(self, paginator: Paginator, items: list[Any]) -> None:
+        """The whole list's first page, asked for another reason (where it counts from): the
+        answer ``_probe`` would ask for, so it is not asked again (make bench: five streams
+        of a backfill whose oldest window was empty)."""
+        asked = paginator.asked(paginator.first(self.size.ask))
+        if self.size.probed or asked is None or len(items) > asked:
+            return
+        self.size.probed = True
+        self.size.served(len(items))
+        self.size.probe_done.set()
 
     async def _probe(self, paginator: Paginator, count: int) -> bool:
         """One request per stream and run for a full page of the whole list (no date filter):
