@@ -23,6 +23,7 @@ ROWS = (
     ("incremental_nothing_new", "incremental, nothing new (records read)"),
     ("deep_rescan_1pct", "deep re-scan, 1% of payments changed"),
     ("certainty_backfill", "backfill's windows paged trusting short pages (list requests)"),
+    ("certainty_learned", "the backfill again, page sizes learned, paged trusting"),
     ("certainty_idle", "idle run's windows paged trusting short pages (list requests)"),
     *((f"latency_c{c}", f"150 ms a page, concurrency {c}") for c in (1, 4, 8, 16)),
     *((f"latency_c{c}_1s", f"1 s a page, concurrency {c}") for c in (1, 4, 8, 16)),

@@ -6,9 +6,9 @@ range was read a near-empty page a request (186 requests for 133 pages at concur
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from pipelines.sync.window import WindowSizer
+from pipelines.sync.window import DoneWindow, WindowSizer, to_read
 
 WEEK = timedelta(days=7)
 
@@ -56,3 +56,41 @@ def test_a_sliver_now_and_then_does_not_shrink_the_windows() -> None:
     for last in (3, 240, 7, 410, 1):  # slivers, never two running
         sizer.feedback(pages=4, last_page_items=last, page_size=500, length=WEEK)
     assert sizer.size == WEEK
+
+
+def test_windows_with_no_room_for_the_zone_slack_are_cut_to_leave_it() -> None:
+    # 46-day windows listing 2,497 records (make bench: recurrence schedules, proven ends): the
+    # 2 h past their ends hold about 4.5 more, so reading them costs a sixth page; proving the
+    # ends instead costs a band request an end with no record within a quarter hour
+    days = timedelta(days=46)
+    slack = timedelta(hours=2)
+    sizer = WindowSizer(days)
+    sizer.feedback(pages=5, last_page_items=497, page_size=500, length=days, reach=slack)
+    assert sizer.size == days  # once may be chance
+    sizer.feedback(pages=5, last_page_items=497, page_size=500, length=days, reach=slack)
+    # room for 2,497 x 2 h / 1,104 h = 4.52 records and 10 (1/50 of a page) more, where there
+    # were 3: shorter by 11.52 of 2,497 records, 1,104 h x 11.52 / 2,497 = 5 h 5.7 min, to the
+    # minute: 45 days 18 h 54 min
+    assert sizer.size == timedelta(days=45, hours=18, minutes=54)
+    # read with the slack (no reach left), or leaving room: left alone
+    sizer.feedback(pages=5, last_page_items=497, page_size=500, length=days)
+    sizer.feedback(pages=5, last_page_items=497, page_size=500, length=days)
+    sizer.feedback(pages=5, last_page_items=480, page_size=500, length=days, reach=slack)
+    sizer.feedback(pages=5, last_page_items=480, page_size=500, length=days, reach=slack)
+    assert sizer.size == timedelta(days=45, hours=18, minutes=54)
+
+
+def test_a_lookback_inside_a_done_window_read_again_is_read_once() -> None:
+    # The newest done window still holds open records and ends at the present (an idle run at
+    # the same time as the last): the lookback lies wholly inside it and is read with it. A
+    # lookback reaching past a done window is read as before, the done window too.
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    present = day + timedelta(days=30)
+    older = DoneWindow(day, day + timedelta(days=10), open_records=0)
+    newest = DoneWindow(day + timedelta(days=10), present, open_records=5)
+    gaps, reopen = to_read((day, present), [older, newest], present - timedelta(days=7))
+    assert gaps == [] and reopen == [(newest.start, newest.end)]
+    later = present + timedelta(hours=1)
+    gaps, reopen = to_read((day, later), [older, newest], later - timedelta(days=7))
+    assert gaps == [(later - timedelta(days=7), later)]
+    assert reopen == [(newest.start, newest.end)]

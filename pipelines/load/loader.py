@@ -58,6 +58,7 @@ class LoadResult:
     new_ids: list[str] = field(default_factory=list)
     changed_ids: list[str] = field(default_factory=list)
     skipped: bool = False  # another process holds this window
+    slack: bool = False  # its filter reached an hour past both ends (window.ZONE_SLACK)
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,12 @@ async def mark_deleted(
     else:
         return 0
     return int(status.split()[-1])
+
+
+async def count_stored(conn: asyncpg.Connection, t: Target) -> int:
+    """The source's records of the stream the table holds (not marked deleted)."""
+    query = f"SELECT count(*) FROM {t.sql.table} WHERE source = $1 AND _deleted_at IS NULL"
+    return int(await conn.fetchval(query, t.source))
 
 
 async def count_open(conn: asyncpg.Connection, spec: StreamSpec) -> int:

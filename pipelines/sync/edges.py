@@ -22,8 +22,10 @@ far in this run (``Costs``): after every window both are known, one as spent and
 it would have been (a window read with the slack shows whether its ends would have been proven
 and whether the slack cost a page; a proven one, whether two hours more records would have
 filled another page). Measured, not modelled, because the slack's cost is a page exactly where
-windows hold just under a whole number of pages, which a window sizer makes common (``make
+windows hold just under a whole number of pages, which a steady stream makes common (``make
 bench``: every account window held 2,497 records, the slack made them 6 pages instead of 5).
+So the window sizer cuts a steady stream's windows short enough to leave the slack room on
+their last page (``WindowSizer.feedback``, ``reach``), where it then costs nothing.
 Before a stream has a window, its density decides (records an hour, the ledger's recent
 windows): the slack costs about ``2 h × density / page size`` pages, proving about
 ``2 × e^(-density × ¼ h)`` band requests (no record within a quarter hour of an end). A stream

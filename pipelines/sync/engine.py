@@ -36,6 +36,7 @@ from pipelines.sync.runs import (
     finish_run,
     stream_success,
 )
+from pipelines.sync.window import ZONE_SLACK
 
 
 class SourceSync(WindowReader):
@@ -252,12 +253,20 @@ class SourceSync(WindowReader):
                     result.last_page_items,
                     plan.spec.page_size,
                     window[1] - window[0],
+                    # how far past its ends the next may be read: the zone slack, unless
+                    # this one's listing already held it
+                    timedelta(0) if result.slack or not plan.spec.cursor_column else 2 * ZONE_SLACK,
                 )
             paged.set()
 
         try:
             reopened = window is not None and window in plan.reopen
-            result = await self.load_window(plan.spec, window, report.run_id, read, reopened)
+            # the window at the present (not a backfill's own range end: that range is whole)
+            present = self.now - timedelta(seconds=self.settings.lag_seconds)
+            frontier = window is not None and window[1] == present and plan.cursor is not None
+            result = await self.load_window(
+                plan.spec, window, report.run_id, read, reopened, frontier
+            )
         except (ContractChangedError, ProviderRequestError) as exc:
             stream.error = str(exc)
             queue.drop(name)

@@ -89,8 +89,9 @@ class Pager:
     # the times the window's filter spans: how much of it the pages read so far covered tells
     # how many pages are left, so that many are requested ahead (ahead.pages_left)
     span: tuple[datetime, datetime] | None = None
-    # pages the window should hold at the stream's density so far (engine): how far to ask
-    # ahead where the records tell nothing (no creation order, as submission lines)
+    # pages the window should hold at the stream's density so far (engine), or a whole list
+    # as many as it held last time: how far to ask ahead where the records tell nothing (no
+    # creation order, as submission lines; no window, as payment links)
     expect: float | None = None
     _asked: int = 0  # the page size this pass asks
     # the records read and the repeat of the last confirming page of records already read
@@ -254,7 +255,7 @@ class Pager:
                     params = None  # the page size is proven now: the short page was the end
                 span = self.span if window is self.window_params else None  # not a tie's second
                 left = pages_left(span, tail, received, asked or self.size.ask)
-                if left is None and span is not None and self.expect is not None:
+                if left is None and window is self.window_params and self.expect is not None:
                     left = expected_left(ahead.read, self.expect)  # no creation order
                 ahead.prefetch(params, left)
                 if settle:

@@ -29,16 +29,16 @@ ZONE_SLACK = timedelta(hours=1)
 
 def filter_params(
     window: Window, zone: str, start: datetime, end: datetime | None,
-    slack: timedelta = timedelta(0),
+    slack: timedelta = timedelta(0), past_end: timedelta = timedelta(0),
 ) -> dict[str, str]:  # fmt: skip
     """The provider's filter params for ``[start, end)`` (``end`` None: the one second at
-    ``start``), widened as the spec says (plus ``slack``) and written in ``zone``, the zone the
-    provider means (the source's ``timezone``, default UTC)."""
+    ``start``), widened as the spec says (plus ``slack``, and ``past_end`` at the end) and
+    written in ``zone``, the zone the provider means (the source's ``timezone``, default UTC)."""
     widen = timedelta(seconds=window.widen_s) + slack
     stop = end if end is not None else start + timedelta(seconds=1)
     return {
         window.start_param: window.format((start - widen).astimezone(ZoneInfo(zone))),
-        window.end_param: window.format((stop + widen).astimezone(ZoneInfo(zone))),
+        window.end_param: window.format((stop + widen + past_end).astimezone(ZoneInfo(zone))),
     }
 
 
@@ -85,7 +85,11 @@ def to_read(
     with their exact bounds, so their ledger rows are replaced rather than shadowed).
 
     ``reread_from``: everything from there on is read again (the lookback), ``None`` for none.
-    Done windows still holding open records, or owing rejected records, are read again whole.
+    Done windows still holding open records, or owing rejected records, are read again whole;
+    a gap such a window covers whole is read with it, not twice (make bench: an idle run at
+    the same time as the last one read the newest week of recurrence schedules twice, as the
+    lookback and in the done window around it). Such a window ends at the present, so it reads
+    past its end as a new window there would (``load_window``, ``frontier``).
     """
     done = list(done)
     covered = [(w.start, w.end) for w in done]
@@ -99,6 +103,7 @@ def to_read(
         if (w.open_records > 0 or w.rejected > 0)
         and not any(s <= w.start and w.end <= e for s, e in in_gaps)  # the lookback has it
     ]
+    gaps = [(s, e) for s, e in gaps if not any(a <= s and e <= b for a, b in reopen)]
     return gaps, sorted(reopen)
 
 
@@ -115,10 +120,12 @@ class WindowSizer:
     maximum: timedelta = timedelta(days=92)
     dense_pages: int = 8
     slivers: int = 0  # windows running whose last page held a sliver
+    full: int = 0  # windows running whose last page had no room for the records past the ends
 
     def feedback(
-        self, pages: int, last_page_items: int, page_size: int, length: timedelta | None = None
-    ) -> None:
+        self, pages: int, last_page_items: int, page_size: int, length: timedelta | None = None,
+        reach: timedelta = timedelta(0),
+    ) -> None:  # fmt: skip
         """What a window of ``length`` (default: the current size) needed. A dense one halves
         that window's length, not the current size: windows read at once all report on the
         same size, and eight dense ones must not halve it eight times (measured with
@@ -126,20 +133,35 @@ class WindowSizer:
         Near-empty ones keep doubling the current size: each costs a request, so the sizer
         should leave an empty stretch of history quickly. Two windows running whose last page
         held a sliver (a request for a few records) mean a steady density the windows overshoot
-        a whole number of pages by a little: the next ones are cut that much shorter."""
+        a whole number of pages by a little: the next ones are cut that much shorter.
+        ``reach``: how far past its ends a window may yet be read (the zone slack, read where
+        the listing did not prove an end: ``edges.py``). Two windows running whose last page
+        had no room for the records that far past mean windows just under a whole number of
+        pages, where reading past the ends costs a page, or proving them a band request an end
+        they miss (make bench, recurrence schedules: 16 requests a backfill): the next ones
+        are cut short enough to leave that room."""
         read = length if length is not None else self.size
         sliver = pages >= 2 and 0 < last_page_items <= page_size // SLIVER
         self.slivers = self.slivers + 1 if sliver else 0
+        listed = (pages - 1) * page_size + last_page_items
+        past = listed * (reach / read) if read > timedelta(0) else 0.0  # at this one's density
+        room = page_size - last_page_items  # on the last page
+        full = past > 0 and 0 < last_page_items and room <= past + page_size // SLIVER
+        self.full = self.full + 1 if full else 0
         if pages > self.dense_pages:
             self.size = max(self.minimum, min(self.size, read / 2))
         elif pages <= 1 and last_page_items < page_size // 4:
             self.size = min(self.maximum, self.size * 2)
         elif self.slivers >= 2:
-            listed = (pages - 1) * page_size + last_page_items
             fill = 1 - (last_page_items + page_size // SLIVER) / listed
             shorter = timedelta(minutes=int(read * fill / timedelta(minutes=1)))  # legible
             self.size = max(self.minimum, min(self.size, shorter))
             self.slivers = 0
+        elif self.full >= 2:
+            fill = 1 - (past + page_size // SLIVER - room) / listed
+            shorter = timedelta(minutes=int(read * fill / timedelta(minutes=1)))
+            self.size = max(self.minimum, min(self.size, shorter))
+            self.full = 0
 
     def cut(self, intervals: Iterable[Interval]) -> Iterator[Interval]:
         for start, end in intervals:
