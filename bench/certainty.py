@@ -69,7 +69,10 @@ def before_issue_14() -> Iterator[None]:
     def trusted(self: Any, spec: Any) -> page_sizes.PageSize:
         return page_sizes.PageSize(spec.page_size, proven=10**9, origin=1)
 
-    async def unguarded(self: Any, spec: Any, start: Any, end: Any, *more: Any) -> Any:
+    async def unguarded(
+        self: Any, spec: Any, start: Any, end: Any, *more: Any, **options: Any
+    ) -> Any:
+        options["past_end"] = False  # the window at the present read exactly to its end
         original = pager.Pager.__init__
 
         def no_narrow(p: Any, *args: Any, **kwargs: Any) -> None:
@@ -78,7 +81,7 @@ def before_issue_14() -> Iterator[None]:
 
         pager.Pager.__init__ = no_narrow  # type: ignore[method-assign,assignment]
         try:
-            async for page in pages(self, spec, start, end, *more):
+            async for page in pages(self, spec, start, end, *more, **options):
                 yield page
         finally:
             pager.Pager.__init__ = original  # type: ignore[method-assign]
