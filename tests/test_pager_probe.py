@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.smarterpay import STREAMS
+from pipelines.sync.ahead import Lanes
 from pipelines.sync.page_sizes import PageSize
 from pipelines.sync.pager import Pager
 
@@ -170,3 +171,22 @@ async def test_the_whole_lists_first_page_asked_for_its_origin_proves_the_page_s
     whole = [r for r in server.requests if "created_from" not in r]
     assert [r["page_no"] for r in whole] == ["1"]
     assert [r["page_no"] for r in server.requests if "created_from" in r] == ["1", "1"]
+
+
+async def test_a_whole_list_asks_ahead_as_many_pages_as_it_held_last_time() -> None:
+    # Payment links (no date filter) are read whole every run. With eight slots and no
+    # estimate the slow start guesses past the end (pages 2, 3-4, 5-8, ...); told what the
+    # table holds (``reading.pages``, ``stored``), it asks for the pages there are and no more.
+    async def read_whole(expect: float | None) -> tuple[list[str], list[dict[str, str]]]:
+        server = SlowListing(total=10 * 500 + 120, in_window=0, key="ID")
+        size = PageSize(500, proven=500, origin=1)
+        pager = Pager(
+            server, "s", WHOLE, size, {}, "whole list", Lanes(8), expect=expect,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return [rid async for page in pager.pages() for rid, _ in page.rows], server.requests
+
+    found, asked = await read_whole(expect=(10 * 500 + 100) / 500)  # what the table held
+    assert len(found) == 10 * 500 + 120
+    assert sorted(int(r["page_no"]) for r in asked) == list(range(1, 12))
+    found, asked = await read_whole(expect=None)
+    assert len(found) == 10 * 500 + 120 and len(asked) > 11  # the slow start's guesses
