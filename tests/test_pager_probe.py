@@ -190,3 +190,14 @@ async def test_a_whole_list_asks_ahead_as_many_pages_as_it_held_last_time() -> N
     assert sorted(int(r["page_no"]) for r in asked) == list(range(1, 12))
     found, asked = await read_whole(expect=None)
     assert len(found) == 10 * 500 + 120 and len(asked) > 11  # the slow start's guesses
+
+
+async def test_a_short_whole_list_answer_taken_as_the_probe_releases_later_windows() -> None:
+    # (review: without probe_done set, the later window waited for a probe never sent)
+    server = Listing(total=30, in_window=0, cap=40)  # the whole list is one short page
+    size = PageSize(500)
+    assert await read(server, size) == []
+    assert size.origin == 1 and size.proven == 30
+    server.in_window = 30  # a later window's short page is as long as that answer
+    got = await asyncio.wait_for(read(server, size), timeout=10)
+    assert got == [r["id"] for r in server.records[:30]]

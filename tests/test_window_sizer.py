@@ -6,6 +6,7 @@ range was read a near-empty page a request (186 requests for 133 pages at concur
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from pipelines.sync.window import DoneWindow, WindowSizer, to_read
@@ -94,3 +95,56 @@ def test_a_lookback_inside_a_done_window_read_again_is_read_once() -> None:
     gaps, reopen = to_read((day, later), [older, newest], later - timedelta(days=7))
     assert gaps == [(later - timedelta(days=7), later)]
     assert reopen == [(newest.start, newest.end)]
+
+
+# A stream whose two hours of records fill a page or more: no window leaves that room on its
+# last page, so the rule must leave the size alone (review: it shrank windows to a minute).
+HOUR_ = timedelta(hours=1)
+
+
+def backfill(per_hour: float, page: int, reach: timedelta, days: int = 30) -> int:
+    """Windows read one after another over ``days`` of a steady stream; the windows used."""
+    sizer = WindowSizer(timedelta(days=7))
+    done, total, windows = timedelta(0), timedelta(days=days), 0
+    while done < total:
+        length = min(sizer.size, total - done)
+        records = round(per_hour * (length / HOUR_))
+        pages = max(1, math.ceil(records / page))
+        sizer.feedback(pages, records - (pages - 1) * page, page, length, reach)
+        done, windows = done + length, windows + 1
+    return windows
+
+
+def test_a_stream_with_two_hours_of_records_per_page_is_not_cut_to_minute_windows() -> None:
+    # 300 payments an hour (7,200 a day), pages of 500: 600 records lie in the 2 h past the ends
+    without = backfill(300, 500, timedelta(0))
+    with_reach = backfill(300, 500, 2 * HOUR_)
+    assert with_reach <= 2 * without, (with_reach, without)
+
+
+def test_the_full_rule_never_cuts_below_what_it_can_use() -> None:
+    sizer = WindowSizer(2 * HOUR_)
+    for _ in range(2):  # 600 records in 2 h: two pages, the last one holding 100
+        sizer.feedback(
+            pages=2, last_page_items=100, page_size=500, length=2 * HOUR_, reach=2 * HOUR_
+        )
+    assert sizer.size >= HOUR_ / 2
+    length = sizer.size
+    records = round(300 * (length / HOUR_))
+    for _ in range(2):
+        sizer.feedback(
+            pages=1, last_page_items=records, page_size=500, length=length, reach=2 * HOUR_
+        )
+    assert sizer.size >= HOUR_ / 2, sizer.size  # was: 1 minute
+
+
+def test_a_lookback_inside_a_done_window_ending_after_the_present_is_still_read() -> None:
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    present = day + timedelta(days=30)  # now - lag: the lag was raised by an hour
+    newest = DoneWindow(
+        present - timedelta(days=7), present + timedelta(minutes=30), open_records=5
+    )
+    older = DoneWindow(day, newest.start, open_records=0)
+    gaps, reopen = to_read((day, present), [older, newest], present - timedelta(days=7))
+    assert reopen == [(newest.start, newest.end)]
+    assert gaps == [(present - timedelta(days=7), present)]  # was: [] (read once, unproven)

@@ -55,6 +55,14 @@ def slack_pays(per_hour: float | None, page_size: int) -> bool:
     return slack_pages <= band_requests
 
 
+def ends_often_unproven(per_hour: float | None) -> bool:
+    """True when more than one end in twenty has no record within a quarter hour of it, at
+    ``per_hour`` records an hour (about 12 an hour or fewer); False when not known."""
+    if per_hour is None:
+        return False
+    return math.exp(-per_hour * QUARTER.total_seconds() / HOUR) > 0.05
+
+
 def bands(
     start: datetime, end: datetime, first: datetime | None, last: datetime | None, pages: int,
     widen: timedelta = timedelta(0), settled: tuple[bool, bool] = (False, False),

@@ -261,7 +261,7 @@ class SourceSync(WindowReader):
 
         try:
             reopened = window is not None and window in plan.reopen
-            # the window at the present (not a backfill's own range end: that range is whole)
+            # the window at the present (not a backfill's range end, nor a deep re-scan's)
             present = self.now - timedelta(seconds=self.settings.lag_seconds)
             frontier = window is not None and window[1] == present and plan.cursor is not None
             result = await self.load_window(

@@ -341,8 +341,8 @@ class Pager:
         answer ``_probe`` would ask for, so it is not asked again (make bench: five streams
         of a backfill whose oldest window was empty)."""
         asked = paginator.asked(paginator.first(self.size.ask))
-        if self.size.probed or asked is None or len(items) > asked:
-            return
+        if self.size.probed or asked is None or not items or len(items) > asked:
+            return  # (an empty answer, as a server counting from 0 may give, proves nothing)
         self.size.probed = True
         self.size.served(len(items))
         self.size.probe_done.set()

@@ -55,10 +55,11 @@ class WindowReader:
         """One window in one transaction; ``paged`` is called once its pages are all read and
         staged, before the merge. ``reopened``: a done window read again for its open records.
         ``frontier``: the window ends where the run's reading ends (the present, less the lag):
-        its filter reaches an hour past that end (``past_end``), where nothing but the lag's
-        records lies yet, so its end is covered whatever zone the provider means, for nothing
-        where its last page has room; proving that end cost a band request on every run of a
-        stream whose newest record is more than a quarter hour old (make bench, idle run)."""
+        a sparse stream's reaches an hour past that end (``past_end``), where nothing but the
+        lag's records lies yet, so its end is covered whatever zone the provider means, for
+        nothing where its last page has room; proving that end cost a band request on every
+        run of a stream whose newest record is more than a quarter hour old (make bench, idle
+        run). A dense stream's proves it from its listing, as any window's end."""
         start, end = window or (None, None)
         target = loader.Target(self.source.name, spec, self.sql[spec.name], run_id)
         result = loader.LoadResult()
@@ -69,7 +70,15 @@ class WindowReader:
                     return result
                 await loader.use_zone(conn, self.source.timezone)
                 slack = result.slack = not reopened and self._slack(spec, start, end)
-                past_end = frontier and not slack and bool(spec.cursor_column)
+                # A dense stream proves that end from its listing, its filter ending in the
+                # past (records created while it is paged stay out of it: docs/architecture.md);
+                # a sparse one, whose newest record is often more than a quarter hour old,
+                # reads past it (review: past the end on a busy Smart2Pay stream, arrivals
+                # made its totals disagree and the stream stopped every run)
+                past_end = (
+                    frontier and not slack and bool(spec.cursor_column)
+                    and edges.ends_often_unproven(self.density.per_hour(spec.name))
+                )  # fmt: skip
                 # a whole list holds about what it held last time: that many pages are asked
                 # ahead, not a guess past its end (make bench: payment links, 3 a run)
                 stored = await loader.count_stored(conn, target) if window is None else None
@@ -89,7 +98,7 @@ class WindowReader:
                 if start is not None and end is not None and seen is not None:
                     rejects += await self._ends(
                         conn, target, start, end, seen, slack, result, rejects, reopened,
-                        past_end,
+                        frontier, past_end,
                     )  # fmt: skip
                     await loader.trim_to_window(conn, target, start, end)
                 self._check_rejects(spec, result, rejects, start, end)
@@ -165,7 +174,7 @@ class WindowReader:
     async def _ends(
         self, conn: asyncpg.Connection, t: loader.Target, start: datetime, end: datetime,
         seen: loader.Census, slack: bool, result: loader.LoadResult, listed: list[Reject],
-        reopened: bool = False, end_settled: bool = False,
+        reopened: bool = False, frontier: bool = False, past_end: bool = False,
     ) -> list[Reject]:  # fmt: skip
         """The window's ends: read past with the slack, else proven by its listing or read
         again (in the window's transaction) where it does not prove them. A record the
@@ -185,12 +194,16 @@ class WindowReader:
         # is missing from the listing (none could be marked deleted falsely), as records
         # created since, dated that far back, are read by no incremental run anywhere (#135).
         # So it never reads the slack (``load_window``): an idle run's proof costs nothing.
-        settled = (False, end_settled)  # (a window at the present, read an hour past its end)
+        # Not at the present, where the lookback's records may be new: read past (``past_end``)
+        # or proven by the listing, as a new window's end there.
+        settled = (False, past_end)
         if reopened:
+            stored_end = not frontier and not await loader.unlisted_between(
+                conn, t, max(start, end - ZONE_SLACK), end
+            )
             settled = (
                 not await loader.unlisted_between(conn, t, start, min(end, start + ZONE_SLACK)),
-                end_settled
-                or not await loader.unlisted_between(conn, t, max(start, end - ZONE_SLACK), end),
+                past_end or stored_end,
             )
         rejects: list[Reject] = []
         pages, records = result.pages, result.records  # the listing's, before any band
@@ -250,7 +263,7 @@ class WindowReader:
         if spec.window is not None and start is not None and end is not None:
             zone = self.source.timezone
             reach = ZONE_SLACK if slack else timedelta(0)
-            beyond = ZONE_SLACK if past_end else timedelta(0)  # (not in span: nothing there)
+            beyond = ZONE_SLACK if past_end else timedelta(0)  # (not in span: the lag's only)
             window = filter_params(spec.window, zone, start, end, reach, beyond)
             widen = timedelta(seconds=spec.window.widen_s) + reach
             span = (start - widen, end + widen)  # what the filter lists: pages left (ahead.py)
