@@ -9,6 +9,7 @@ PostgreSQL) is covered by the sync tests; ``bench/timeline.py`` shows the effect
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -179,25 +180,30 @@ def test_a_closing_window_hands_its_slots_to_the_others_at_once() -> None:
     assert after == 8  # A is gone: B's share is every slot, asked for at once
 
 
+async def read_with_estimate(
+    server: Pages, lanes: Lanes, meanwhile: Callable[[], Awaitable[None]] | None = None
+) -> list[int]:
+    """The engine's loop with a perfect estimate of the pages left; ``meanwhile`` runs
+    between taking a page and saying what is left."""
+    ahead = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
+    params: dict[str, str] | None = PageNumbers().first(LIMIT)
+    got: list[int] = []
+    while params is not None:
+        items = (await ahead.get(params))["items"]
+        if meanwhile is not None:
+            await meanwhile()
+        got += items
+        params = PageNumbers().next(params, len(items), {})
+        ahead.prefetch(params, -(-(server.total - len(got)) // LIMIT))
+    ahead.cancel()
+    return got
+
+
 def test_an_estimate_starts_a_window_at_its_full_share() -> None:
     # The engine's loop with a perfect estimate of the pages left: the second page onwards go
     # out together, where the slow start sends 1, then 2, then 3 ...
     server, lanes = Pages(total=9 * LIMIT - 3, delay=0.05), Lanes(8)
-
-    async def run() -> list[int]:
-        ahead = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
-        params: dict[str, str] | None = PageNumbers().first(LIMIT)
-        got: list[int] = []
-        while params is not None:
-            items = (await ahead.get(params))["items"]
-            got += items
-            params = PageNumbers().next(params, len(items), {})
-            left = -(-(9 * LIMIT - 3 - len(got)) // LIMIT)
-            ahead.prefetch(params, left)
-        ahead.cancel()
-        return got
-
-    assert asyncio.run(run()) == list(range(9 * LIMIT - 3))
+    assert asyncio.run(read_with_estimate(server, lanes)) == list(range(9 * LIMIT - 3))
     assert server.peak == 8  # pages 2 to 9 at once
     assert sorted(server.asked) == list(range(1, 10))  # nothing past the end
 
@@ -265,21 +271,13 @@ def test_another_windows_rebalance_between_a_page_and_its_estimate_guesses_nothi
     total = 5 * LIMIT - 3
     server, lanes = Pages(total=total), Lanes(8)
 
-    async def run() -> list[int]:
-        ahead = Ahead(server, "items", PageNumbers(), lanes)  # type: ignore[arg-type]
-        params: dict[str, str] | None = PageNumbers().first(LIMIT)
-        got: list[int] = []
-        while params is not None:
-            items = (await ahead.get(params))["items"]
-            lanes.rebalance()  # another window closed meanwhile
-            got += items
-            await asyncio.sleep(0)  # staging the page: what is asked goes on the wire
-            params = PageNumbers().next(params, len(items), {})
-            ahead.prefetch(params, -(-(total - len(got)) // LIMIT))
-        ahead.cancel()
-        return got
+    async def another_window_closes() -> None:
+        lanes.rebalance()
+        await asyncio.sleep(0)  # staging the page: what is asked goes on the wire
 
-    assert asyncio.run(run()) == list(range(total))
+    assert asyncio.run(read_with_estimate(server, lanes, another_window_closes)) == list(
+        range(total)
+    )
     assert sorted(server.asked) == [1, 2, 3, 4, 5]
 
 

@@ -158,15 +158,16 @@ class WindowSizer:
         elif pages <= 1 and last_page_items < page_size // 4:
             self.size = min(self.maximum, self.size * 2)
         elif self.slivers >= 2:
-            fill = 1 - (last_page_items + page_size // SLIVER) / listed
-            shorter = timedelta(minutes=int(read * fill / timedelta(minutes=1)))  # legible
-            self.size = max(self.minimum, min(self.size, shorter))
+            self._shorten(read, 1 - (last_page_items + page_size // SLIVER) / listed)
             self.slivers = 0
         elif self.full >= 2:
-            fill = 1 - cut / listed
-            shorter = timedelta(minutes=int(read * fill / timedelta(minutes=1)))
-            self.size = max(self.minimum, min(self.size, shorter))
+            self._shorten(read, 1 - cut / listed)
             self.full = 0
+
+    def _shorten(self, read: timedelta, fill: float) -> None:
+        """The next windows ``fill`` of one ``read`` long (to the minute: legible)."""
+        shorter = timedelta(minutes=int(read * fill / timedelta(minutes=1)))
+        self.size = max(self.minimum, min(self.size, shorter))
 
     def cut(self, intervals: Iterable[Interval]) -> Iterator[Interval]:
         for start, end in intervals:
